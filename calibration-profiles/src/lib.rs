@@ -1,0 +1,30 @@
+//! The metrology domain of the TĐC system (Trung tâm Kỹ thuật Tiêu chuẩn Đo lường Chất lượng,
+//! Lạng Sơn), with no I/O: it takes text and numbers and returns values or every problem found.
+//!
+//! - [`units`]: quantities and units used in the laboratories, with exact conversions.
+//! - [`model`]: measurement models written as text, evaluated generically.
+//! - [`uncertainty`]: GUM (JCGM 100) Type A/B evaluation and propagation.
+//! - [`montecarlo`]: JCGM 101 propagation of distributions, seeded.
+//! - [`regression`]: straight-line calibration by least squares (GUM H.3).
+//! - [`conformity`]: decision rules (ILAC-G8:09/2019, JCGM 106:2012).
+//! - [`mpe`]: maximum permissible error tables as data with their sources.
+//! - [`cycles`]: statutory verification cycles of group-2 instruments.
+//! - [`profile`]: procedure and instrument profile formats (raw → validated).
+//! - [`calc`]: the JSON shapes of the calculator (`tdc-calc` and `/api/v1/calc/*`).
+//! - [`wire`]: the contract between the bridge and the server.
+
+pub mod calc;
+pub mod conformity;
+pub mod cycles;
+pub mod model;
+pub mod montecarlo;
+pub mod mpe;
+pub mod problems;
+pub mod profile;
+pub mod regression;
+pub mod uncertainty;
+pub mod units;
+pub mod wire;
+
+/// Version of this engine, stored with every computed result so that it can be recomputed.
+pub const ENGINE_VERSION: &str = env!("CARGO_PKG_VERSION");
