@@ -16,6 +16,7 @@
 pub mod calc;
 pub mod conformity;
 pub mod cycles;
+pub mod date;
 pub mod model;
 pub mod montecarlo;
 pub mod mpe;
