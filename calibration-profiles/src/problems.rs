@@ -318,6 +318,38 @@ pub fn from_toml<T: DeserializeOwned>(text: &str) -> Result<T, Problems> {
     Err(problems)
 }
 
+/// Deserializes JSON into `T`; a problem names the field's path and the line.
+pub fn from_json<T: DeserializeOwned>(text: &str) -> Result<T, Problems> {
+    let de = &mut serde_json::Deserializer::from_str(text);
+    serde_path_to_error::deserialize::<_, T>(de).map_err(|e| {
+        let inner = e.inner();
+        let mut path = e.path().to_string();
+        if path == "." {
+            path.clear();
+        }
+        let mut message = inner.to_string();
+        // serde_json appends " at line L column C"; keep the line separately.
+        if let Some(pos) = message.rfind(" at line ") {
+            message.truncate(pos);
+        }
+        if let Some(field) = message
+            .strip_prefix("missing field `")
+            .and_then(|m| m.split('`').next())
+        {
+            path = join(&path, field);
+            message = "required field is missing".to_owned();
+        }
+        if inner.is_syntax() || inner.is_eof() {
+            message = format!("not valid JSON: {message}");
+        }
+        Problems(vec![Problem {
+            path,
+            message: clean_message(&message),
+            line: Some(inner.line()),
+        }])
+    })
+}
+
 /// Removes the node at `path` from the document; false when nothing could be removed.
 fn prune(
     root: &mut toml::Table,

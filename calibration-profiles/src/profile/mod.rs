@@ -1,0 +1,78 @@
+//! Profile formats: procedures (what a verification or calibration does) and instruments (how
+//! to talk to a device). Both are TOML with `schema_version = 1`, unknown fields refused, and
+//! are loaded in two passes that report every problem with its path and line (see
+//! [`crate::problems`]). JSON Schemas of all data formats are generated from these types
+//! ([`schemas`]) and committed under `calibration-profiles/schema/`.
+
+pub mod instrument;
+pub mod procedure;
+
+pub use instrument::{Instrument, InstrumentProfile};
+pub use procedure::ProcedureProfile;
+
+use crate::cycles::CycleList;
+use crate::mpe::MpeTable;
+use crate::problems::Problems;
+
+/// The kinds of data file the crate reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FileKind {
+    Procedure,
+    Instrument,
+    MpeTable,
+    Cycles,
+}
+
+impl FileKind {
+    /// Decides a file's kind from its path inside a profiles tree: `procedures/…`,
+    /// `instruments/…`, `tables/mpe/…`, `tables/cycles.toml`. `None` for other files.
+    #[must_use]
+    pub fn from_path(path: &str) -> Option<Self> {
+        let p = path.replace('\\', "/");
+        if !p.ends_with(".toml") {
+            return None;
+        }
+        let has = |dir: &str| p.starts_with(&format!("{dir}/")) || p.contains(&format!("/{dir}/"));
+        if p.ends_with("tables/cycles.toml") || p == "cycles.toml" {
+            Some(Self::Cycles)
+        } else if has("mpe") {
+            Some(Self::MpeTable)
+        } else if has("procedures") {
+            Some(Self::Procedure)
+        } else if has("instruments") {
+            Some(Self::Instrument)
+        } else {
+            None
+        }
+    }
+
+    /// Loads and validates a text of this kind; the id it declares on success.
+    pub fn check(self, text: &str) -> Result<String, Problems> {
+        match self {
+            Self::Procedure => ProcedureProfile::from_toml(text).map(|p| p.id),
+            Self::Instrument => Instrument::from_toml(text).map(|i| i.profile.id),
+            Self::MpeTable => MpeTable::from_toml(text).map(|t| t.id),
+            Self::Cycles => CycleList::from_toml(text).map(|_| "cycles".to_owned()),
+        }
+    }
+}
+
+/// JSON Schemas of every data format, as `(file name, pretty JSON)`.
+#[must_use]
+pub fn schemas() -> Vec<(&'static str, String)> {
+    let render = |s: schemars::Schema| {
+        let mut text = serde_json::to_string_pretty(&s).unwrap_or_default();
+        text.push('\n');
+        text
+    };
+    vec![
+        ("procedure.schema.json", render(schemars::schema_for!(ProcedureProfile))),
+        ("instrument.schema.json", render(schemars::schema_for!(InstrumentProfile))),
+        ("mpe-table.schema.json", render(schemars::schema_for!(MpeTable))),
+        ("cycles.schema.json", render(schemars::schema_for!(CycleList))),
+        (
+            "reading-batch.schema.json",
+            render(schemars::schema_for!(crate::wire::v1::ReadingBatch)),
+        ),
+    ]
+}
