@@ -204,7 +204,8 @@ impl<'a> SourceMap<'a> {
             table = v.get_ref().as_table();
             array = v.get_ref().as_array().map(|a| &a[..]);
         }
-        span.map(|s| self.line_at(s.start))
+        // Nothing along the path exists: the field is missing from the document itself.
+        Some(span.map_or(1, |s| self.line_at(s.start)))
     }
 
     /// Path of the deepest node whose span contains `offset`.
@@ -427,6 +428,8 @@ fn to_original(current: &[Seg], removed: &BTreeMap<String, Vec<usize>>) -> Vec<S
 fn clean_message(m: &str) -> String {
     let m = m.trim();
     let m = m.split(" for key `").next().unwrap_or(m);
+    // toml appends the key path on its own line; the path is already reported separately.
+    let m = m.split("\nin `").next().unwrap_or(m).trim_end();
     m.replace("invalid type: ", "wrong type: ")
 }
 

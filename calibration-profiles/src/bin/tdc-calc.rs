@@ -281,16 +281,41 @@ fn check_profiles(dir: &Path) -> Result<ExitCode> {
     }
 }
 
+/// Collects files below `dir`, skipping build output, hidden folders and test fixtures
+/// (deliberately invalid profiles live there).
 fn collect(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
     for entry in std::fs::read_dir(dir)? {
         let path = entry?.path();
         if path.is_dir() {
+            let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+            if name.starts_with('.') || name == "target" || name == "tests" {
+                continue;
+            }
             collect(&path, out)?;
         } else {
             out.push(path);
         }
     }
     Ok(())
+}
+
+/// `v` with `n` significant digits, fixed notation for everyday magnitudes.
+fn sig(v: f64, n: i32) -> String {
+    if v == 0.0 || !v.is_finite() {
+        return format!("{v}");
+    }
+    let exp = v.abs().log10().floor() as i32;
+    if (-4..=9).contains(&exp) {
+        let decimals = usize::try_from((n - 1 - exp).max(0)).unwrap_or(0);
+        let mut t = format!("{v:.decimals$}");
+        if t.contains('.') {
+            t = t.trim_end_matches('0').trim_end_matches('.').to_owned();
+        }
+        t
+    } else {
+        let p = usize::try_from(n - 1).unwrap_or(0);
+        format!("{v:.p$e}")
+    }
 }
 
 fn uncertainty_table(r: &calc::UncertaintyResponse) -> String {
@@ -303,28 +328,37 @@ fn uncertainty_table(r: &calc::UncertaintyResponse) -> String {
             .map_or("∞".to_owned(), |v| format!("{v:.1}"));
         let _ = writeln!(
             s,
-            "{} = {:.6e}   u_c = {:.3e}   ν_eff = {dof}   k = {:.3}   U = {:.3e} (p = {})",
+            "{} = {}   u_c = {}   ν_eff = {dof}   k = {:.3}   U = {} (p = {})",
             res.name,
-            res.value,
-            res.combined_standard_uncertainty,
+            sig(res.value, 10),
+            sig(res.combined_standard_uncertainty, 3),
             res.coverage_factor,
-            res.expanded_uncertainty,
+            sig(res.expanded_uncertainty, 3),
             res.coverage_probability
         );
-        let _ = writeln!(s, "  {:<12} {:>14} {:>11} {:>7} {:>12} {:>11}", "quantity", "value", "u(x_i)", "ν_i", "c_i", "u_i(y)");
+        let _ = writeln!(s, "  {:<12} {:>16} {:>11} {:>6} {:>12} {:>11}", "quantity", "value", "u(x_i)", "ν_i", "c_i", "u_i(y)");
         for c in &res.components {
             let nu = c.degrees_of_freedom.map_or("∞".to_owned(), |v| format!("{v:.0}"));
             let _ = writeln!(
                 s,
-                "  {:<12} {:>14.6e} {:>11.3e} {:>7} {:>12.4e} {:>11.3e}",
-                c.name, c.value, c.standard_uncertainty, nu, c.sensitivity_coefficient, c.contribution
+                "  {:<12} {:>16} {:>11} {:>6} {:>12} {:>11}",
+                c.name,
+                sig(c.value, 10),
+                sig(c.standard_uncertainty, 3),
+                nu,
+                sig(c.sensitivity_coefficient, 4),
+                sig(c.contribution, 3)
             );
         }
         if let Some(mc) = &o.monte_carlo {
             let _ = writeln!(
                 s,
-                "  Monte Carlo ({} trials): y = {:.6e}, u = {:.3e}, interval [{:.6e}, {:.6e}]",
-                mc.trials, mc.value, mc.standard_uncertainty, mc.coverage_interval[0], mc.coverage_interval[1]
+                "  Monte Carlo ({} trials): y = {}, u = {}, interval [{}, {}]",
+                mc.trials,
+                sig(mc.value, 6),
+                sig(mc.standard_uncertainty, 3),
+                sig(mc.coverage_interval[0], 4),
+                sig(mc.coverage_interval[1], 4)
             );
         }
     }

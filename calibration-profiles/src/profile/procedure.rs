@@ -240,12 +240,16 @@ impl ProcedureProfile {
         if self.categories.is_empty() {
             p.at("categories", "name at least one instrument category");
         }
+        // A verification is only for instruments on the statutory group-2 list; calibration and
+        // testing serve any instrument, so their categories need only be well-formed codes.
         let known: Vec<&str> = cycles().categories().collect();
         for (i, c) in self.categories.iter().enumerate() {
-            if !known.contains(&c.as_str()) {
+            let path = format!("categories[{i}]");
+            check_id(&mut p, &path, c);
+            if self.kind == ProcedureKind::Verification && !known.contains(&c.as_str()) {
                 p.at(
-                    format!("categories[{i}]"),
-                    format!("unknown instrument category `{c}` (see tables/cycles.toml)"),
+                    path,
+                    format!("`{c}` is not a category of the group-2 list (tables/cycles.toml)"),
                 );
             }
         }

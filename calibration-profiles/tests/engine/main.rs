@@ -1,0 +1,29 @@
+//! Tests of the engine through its public interfaces: the calculator JSON shapes, the
+//! `tdc-calc` binary, the profile loaders and the generated schemas. One test binary.
+
+mod cli;
+mod golden;
+mod invalid_profiles;
+mod properties;
+mod schemas;
+
+use std::path::PathBuf;
+
+/// Path of a file inside the crate.
+pub fn crate_path(rel: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(rel)
+}
+
+/// Reads a file inside the crate.
+pub fn read(rel: &str) -> String {
+    std::fs::read_to_string(crate_path(rel)).unwrap_or_else(|e| panic!("{rel}: {e}"))
+}
+
+/// Asserts |actual − expected| ≤ tol with a readable message.
+#[track_caller]
+pub fn close(what: &str, actual: f64, expected: f64, tol: f64) {
+    assert!(
+        (actual - expected).abs() <= tol,
+        "{what}: got {actual}, expected {expected} ± {tol}"
+    );
+}
