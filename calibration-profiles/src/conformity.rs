@@ -24,6 +24,9 @@ pub enum Rule {
     SimpleAcceptance,
     /// Acceptance limits moved inwards by w (absolute, in the unit of the measured value).
     GuardBand { w: f64 },
+    /// Acceptance limits moved inwards by w = r·U, recomputed with each result's U (e.g. OIML
+    /// R 111-1 5.2: a weight conforms when |error| + U ≤ MPE, i.e. r = 1).
+    GuardBandRelative { r: f64 },
 }
 
 /// Outcome of a statement of conformity.
@@ -170,6 +173,12 @@ pub fn decide(req: &Request) -> Result<Decision, ConformityError> {
             }
             w
         }
+        Rule::GuardBandRelative { r } => {
+            if !(r.is_finite() && r >= 0.0) {
+                return Err(ConformityError::GuardBand(r));
+            }
+            r * big_u
+        }
     };
     if let (Some(l), Some(u)) = (limits.lower, limits.upper) {
         if l + w >= u - w {
@@ -272,6 +281,19 @@ mod tests {
         let d = decide(&req(1.0, 0.2, Rule::SimpleAcceptance, true)).unwrap();
         assert_eq!(d.outcome, Outcome::Pass);
         assert!((d.probability_of_conformity - 0.5).abs() < 1e-9);
+    }
+
+    #[test]
+    fn a_relative_guard_band_follows_each_results_uncertainty() {
+        // OIML R 111-1 5.2: |error| + U ≤ MPE. MPE 1.6 mg, error 1.2 mg.
+        let r = Rule::GuardBandRelative { r: 1.0 };
+        let at = |u: f64| {
+            let mut q = req(1.2, u, r, true);
+            q.limits = Limits::symmetric(0.0, 1.6);
+            decide(&q).unwrap().outcome
+        };
+        assert_eq!(at(0.3), Outcome::Pass);
+        assert_eq!(at(0.5), Outcome::Fail);
     }
 
     #[test]

@@ -399,7 +399,9 @@ impl MpeTable {
         self.effective_from.0 <= date && self.effective_to.is_none_or(|t| t.0 >= date)
     }
 
-    fn classes(&self) -> Vec<String> {
+    /// The classes (row groups) the table distinguishes.
+    #[must_use]
+    pub fn classes(&self) -> Vec<String> {
         match &self.lookup {
             Lookup::WeighingInE { classes, .. } => classes.iter().map(|c| c.class.clone()).collect(),
             Lookup::Matrix { classes, .. } => classes.clone(),

@@ -73,6 +73,8 @@ pub struct MpeSpec {
     /// Id of an MPE table (`tables/mpe/<id>.toml`).
     pub table: String,
     pub stage: Option<Stage>,
+    /// A fixed class (row group) of the table, e.g. `distance` of a taximeter table.
+    pub class: Option<String>,
     /// Instrument characteristic holding the accuracy class, e.g. `class`.
     pub class_from: Option<String>,
     /// Instrument characteristic holding e (weighing instruments).
@@ -263,7 +265,7 @@ impl ProcedureProfile {
                 }
                 match self.decision_rule {
                     None => p.at("decision_rule", "a verification states its decision rule"),
-                    Some(Rule::GuardBand { .. }) => p.at(
+                    Some(Rule::GuardBand { .. } | Rule::GuardBandRelative { .. }) => p.at(
                         "decision_rule",
                         "legal verification uses simple acceptance against the MPE",
                     ),
@@ -315,8 +317,18 @@ impl ProcedureProfile {
         // MPE source.
         let table_known = |id: &str| tables().iter().any(|t| t.id == id);
         if let Some(m) = &self.mpe {
-            if !table_known(&m.table) {
-                p.at("mpe.table", format!("unknown table `{}`", m.table));
+            match tables().iter().find(|t| t.id == m.table) {
+                None => p.at("mpe.table", format!("unknown table `{}`", m.table)),
+                Some(t) => {
+                    if let Some(c) = &m.class {
+                        if !t.classes().contains(c) {
+                            p.at("mpe.class", format!("table `{}` has no class `{c}`; it has {:?}", t.id, t.classes()));
+                        }
+                        if m.class_from.is_some() {
+                            p.at("mpe.class", "give class or class_from, not both");
+                        }
+                    }
+                }
             }
             for (field, v) in [("mpe.class_from", &m.class_from), ("mpe.e_from", &m.e_from)] {
                 if let Some(v) = v {

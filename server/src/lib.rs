@@ -1,0 +1,9 @@
+//! `tdc-server`: the Centre's system of record.
+//!
+//! It starts as the HTTP face of the metrology engine (`/api/v1/calc/*`, the same JSON as
+//! `tdc-calc`) and grows into the registry, bench workflow and certificates. Layout:
+//! [`startup`] binds and serves; [`http`] holds the router, one module per resource, and the
+//! single error type every handler returns.
+
+pub mod http;
+pub mod startup;

@@ -1,0 +1,76 @@
+//! Harness for end-to-end tests: start the real server on a free port, find the workspace's
+//! binaries, locate shared example files.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use server::http::AppState;
+use server::startup::Application;
+
+/// The workspace root.
+#[must_use]
+pub fn workspace() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("invariant: tests/ lives in the workspace")
+        .to_path_buf()
+}
+
+/// A binary of the workspace (built by `cargo build --workspace`, which the test command runs
+/// first). Found next to the test executable's `deps/` folder, whatever the target directory.
+///
+/// # Panics
+/// When the binary has not been built, with the command that builds it.
+#[must_use]
+pub fn binary(name: &str) -> PathBuf {
+    let exe = std::env::current_exe().expect("invariant: a test knows its own path");
+    let dir = exe
+        .parent()
+        .and_then(|deps| deps.parent())
+        .expect("invariant: test binaries live in <target>/<profile>/deps");
+    let path = dir.join(name);
+    assert!(
+        path.exists(),
+        "{} is missing: run `cargo build --workspace` before the end-to-end tests",
+        path.display()
+    );
+    path
+}
+
+/// A server running in this process on 127.0.0.1 with a free port; stops when dropped.
+#[derive(Debug)]
+pub struct TestServer {
+    pub addr: SocketAddr,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+}
+
+impl TestServer {
+    /// Binds port 0 and serves in the background.
+    ///
+    /// # Panics
+    /// If the loopback interface cannot be bound.
+    pub async fn start() -> Self {
+        let app = Application::bind(([127, 0, 0, 1], 0).into(), AppState::default())
+            .await
+            .expect("bind 127.0.0.1:0");
+        let addr = app.local_addr().expect("bound address");
+        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+        tokio::spawn(app.serve(async {
+            let _ = rx.await;
+        }));
+        Self { addr, stop: Some(tx) }
+    }
+
+    #[must_use]
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{path}", self.addr)
+    }
+}
+
+impl Drop for TestServer {
+    fn drop(&mut self) {
+        if let Some(tx) = self.stop.take() {
+            let _ = tx.send(());
+        }
+    }
+}

@@ -1,0 +1,3 @@
+//! End-to-end scenarios. One test binary; each module is a scenario.
+
+mod calculator;
