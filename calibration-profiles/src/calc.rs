@@ -96,6 +96,7 @@ pub struct MonteCarlo {
 }
 
 /// Builds the model and budget from a request, collecting every problem.
+#[allow(clippy::too_many_lines)] // one check after another, in the order of the request
 pub fn prepare(req: &UncertaintyRequest) -> Result<(BoundModel, Budget), Problems> {
     let mut p = Problems::default();
     let model = parse_model(req, &mut p);
@@ -110,15 +111,23 @@ pub fn prepare(req: &UncertaintyRequest) -> Result<(BoundModel, Budget), Problem
         if q.name.trim().is_empty() {
             p.at(join(&path, "name"), "must not be empty");
         } else if index.insert(q.name.as_str(), i).is_some() {
-            p.at(join(&path, "name"), format!("`{}` is declared twice", q.name));
+            p.at(
+                join(&path, "name"),
+                format!("`{}` is declared twice", q.name),
+            );
         }
         if let Some(input) = input_from(q, &path, &mut p) {
             inputs.push(input);
         }
     }
-    let coverage_probability = req.coverage_probability.unwrap_or(DEFAULT_COVERAGE_PROBABILITY);
+    let coverage_probability = req
+        .coverage_probability
+        .unwrap_or(DEFAULT_COVERAGE_PROBABILITY);
     if !(coverage_probability > 0.0 && coverage_probability < 1.0) {
-        p.at("coverage_probability", format!("must be between 0 and 1, got {coverage_probability}"));
+        p.at(
+            "coverage_probability",
+            format!("must be between 0 and 1, got {coverage_probability}"),
+        );
     }
 
     let mut bound = None;
@@ -136,7 +145,11 @@ pub fn prepare(req: &UncertaintyRequest) -> Result<(BoundModel, Budget), Problem
         match model.bind(&names) {
             Ok(b) => bound = Some(b),
             Err(errs) => {
-                let field = if req.model.is_some() { "model" } else { "models" };
+                let field = if req.model.is_some() {
+                    "model"
+                } else {
+                    "models"
+                };
                 for e in errs {
                     let path = if req.models.is_some() {
                         format!("models.{}", model.outputs[e.equation].0)
@@ -161,7 +174,10 @@ pub fn prepare(req: &UncertaintyRequest) -> Result<(BoundModel, Budget), Problem
             p.at(join(&path, "b"), format!("unknown quantity `{}`", c.b));
         }
         if !(c.r.is_finite() && (-1.0..=1.0).contains(&c.r)) {
-            p.at(join(&path, "r"), format!("must be between -1 and 1, got {}", c.r));
+            p.at(
+                join(&path, "r"),
+                format!("must be between -1 and 1, got {}", c.r),
+            );
         }
         if let (Some(&a), Some(&b)) = (a, b) {
             if a == b {
@@ -181,7 +197,10 @@ pub fn prepare(req: &UncertaintyRequest) -> Result<(BoundModel, Budget), Problem
                 );
             }
             if correlations.insert((a.min(b), a.max(b)), c.r).is_some() {
-                p.at(&path, format!("the correlation of `{}` and `{}` is given twice", c.a, c.b));
+                p.at(
+                    &path,
+                    format!("the correlation of `{}` and `{}` is given twice", c.a, c.b),
+                );
             }
         }
     }
@@ -248,20 +267,27 @@ fn parse_model(req: &UncertaintyRequest, p: &mut Problems) -> Option<Model> {
             None
         }
         (None, None) => {
-            p.at("model", "required: the measurement model, e.g. \"y = a + b\"");
+            p.at(
+                "model",
+                "required: the measurement model, e.g. \"y = a + b\"",
+            );
             None
         }
     }
 }
 
 /// Turns one quantity of the request into an input, recording problems under `path`.
+#[allow(clippy::too_many_lines)] // one arm per way of stating an uncertainty
 fn input_from(q: &QuantityInput, path: &str, p: &mut Problems) -> Option<Input> {
     let before = p.len();
     let mut nonneg = |field: &str, v: Option<f64>| {
-        if let Some(v) = v {
-            if !v.is_finite() || v < 0.0 {
-                p.at(join(path, field), format!("must be a finite number ≥ 0, got {v}"));
-            }
+        if let Some(v) = v
+            && (!v.is_finite() || v < 0.0)
+        {
+            p.at(
+                join(path, field),
+                format!("must be a finite number ≥ 0, got {v}"),
+            );
         }
     };
     nonneg("standard_uncertainty", q.standard_uncertainty);
@@ -269,22 +295,24 @@ fn input_from(q: &QuantityInput, path: &str, p: &mut Problems) -> Option<Input> 
     nonneg("half_width", q.half_width);
     nonneg("resolution", q.resolution);
     nonneg("pooled_standard_deviation", q.pooled_standard_deviation);
-    if let Some(v) = q.value {
-        if !v.is_finite() {
-            p.at(join(path, "value"), "must be a finite number");
-        }
+    if let Some(v) = q.value
+        && !v.is_finite()
+    {
+        p.at(join(path, "value"), "must be a finite number");
     }
-    if let Some(u) = &q.unit {
-        if let Err(e) = crate::units::Unit::parse(u) {
-            p.at(join(path, "unit"), e.to_string());
-        }
+    if let Some(u) = &q.unit
+        && let Err(e) = crate::units::Unit::parse(u)
+    {
+        p.at(join(path, "unit"), e.to_string());
     }
     for (field, v) in [("dof", q.dof), ("pooled_dof", q.pooled_dof)] {
         if v.is_some_and(|d| !(d.is_finite() && d > 0.0)) {
             p.at(join(path, field), "must be a number greater than 0");
         }
     }
-    if q.coverage_factor.is_some_and(|k| !(k.is_finite() && k > 0.0)) {
+    if q.coverage_factor
+        .is_some_and(|k| !(k.is_finite() && k > 0.0))
+    {
         p.at(join(path, "coverage_factor"), "must be greater than 0");
     }
     let ways = [
@@ -306,18 +334,30 @@ fn input_from(q: &QuantityInput, path: &str, p: &mut Problems) -> Option<Input> 
         return None;
     }
     if q.group.is_some() && q.readings.is_none() {
-        p.at(join(path, "group"), "only quantities with readings form a group of simultaneous observations");
+        p.at(
+            join(path, "group"),
+            "only quantities with readings form a group of simultaneous observations",
+        );
     }
     if q.readings.is_none() && (q.pooled_standard_deviation.is_some() || q.pooled_dof.is_some()) {
-        p.at(join(path, "pooled_standard_deviation"), "a pooled standard deviation goes with readings");
+        p.at(
+            join(path, "pooled_standard_deviation"),
+            "a pooled standard deviation goes with readings",
+        );
     }
     let b = |d| Evaluation::TypeB { distribution: d };
     let (value, u, dof, evaluation, readings) = if let Some(r) = &q.readings {
         if q.value.is_some() {
-            p.at(join(path, "value"), "omit it: the mean of the readings is the estimate");
+            p.at(
+                join(path, "value"),
+                "omit it: the mean of the readings is the estimate",
+            );
         }
         if q.dof.is_some() {
-            p.at(join(path, "dof"), "omit it: readings give n − 1 degrees of freedom");
+            p.at(
+                join(path, "dof"),
+                "omit it: readings give n − 1 degrees of freedom",
+            );
         }
         if r.iter().any(|v| !v.is_finite()) {
             p.at(join(path, "readings"), "must all be finite numbers");
@@ -330,18 +370,39 @@ fn input_from(q: &QuantityInput, path: &str, p: &mut Problems) -> Option<Input> 
                     p.at(join(path, "readings"), "need at least one reading");
                     return None;
                 }
-                (m, sp / (r.len() as f64).sqrt(), Some(nu), Evaluation::TypeA { n: r.len() }, Some(r.clone()))
+                (
+                    m,
+                    sp / (r.len() as f64).sqrt(),
+                    Some(nu),
+                    Evaluation::TypeA { n: r.len() },
+                    Some(r.clone()),
+                )
             }
             (Some(_), None) | (None, Some(_)) => {
-                p.at(path.to_owned(), "give pooled_standard_deviation together with pooled_dof");
+                p.at(
+                    path.to_owned(),
+                    "give pooled_standard_deviation together with pooled_dof",
+                );
                 return None;
             }
             (None, None) => {
                 let Some((s, nu)) = uncertainty::standard_deviation_of_the_mean(r) else {
-                    p.at(join(path, "readings"), format!("need at least 2 readings for a Type A evaluation, got {}", r.len()));
+                    p.at(
+                        join(path, "readings"),
+                        format!(
+                            "need at least 2 readings for a Type A evaluation, got {}",
+                            r.len()
+                        ),
+                    );
                     return None;
                 };
-                (m, s, Some(nu), Evaluation::TypeA { n: r.len() }, Some(r.clone()))
+                (
+                    m,
+                    s,
+                    Some(nu),
+                    Evaluation::TypeA { n: r.len() },
+                    Some(r.clone()),
+                )
             }
         }
     } else {
@@ -355,16 +416,28 @@ fn input_from(q: &QuantityInput, path: &str, p: &mut Problems) -> Option<Input> 
             match (q.expanded_uncertainty, q.coverage_factor) {
                 (Some(big_u), Some(k)) => (value, big_u / k, q.dof, b(Distribution::Normal), None),
                 (Some(_), None) => {
-                    p.at(join(path, "coverage_factor"), "required with expanded_uncertainty");
+                    p.at(
+                        join(path, "coverage_factor"),
+                        "required with expanded_uncertainty",
+                    );
                     return None;
                 }
                 _ => {
-                    p.at(join(path, "expanded_uncertainty"), "required with coverage_factor");
+                    p.at(
+                        join(path, "expanded_uncertainty"),
+                        "required with coverage_factor",
+                    );
                     return None;
                 }
             }
         } else if let Some(d) = q.resolution {
-            (value, resolution_standard_uncertainty(d), q.dof, b(Distribution::Rectangular), None)
+            (
+                value,
+                resolution_standard_uncertainty(d),
+                q.dof,
+                b(Distribution::Rectangular),
+                None,
+            )
         } else {
             match (q.distribution, q.half_width) {
                 (Some(Distribution::Normal), _) => {
@@ -380,7 +453,10 @@ fn input_from(q: &QuantityInput, path: &str, p: &mut Problems) -> Option<Input> 
                     return None;
                 }
                 (None, _) => {
-                    p.at(join(path, "distribution"), "required with half_width: rectangular, triangular or u_shaped");
+                    p.at(
+                        join(path, "distribution"),
+                        "required with half_width: rectangular, triangular or u_shaped",
+                    );
                     return None;
                 }
             }
@@ -426,7 +502,10 @@ pub fn uncertainty(
     };
     let evaluated = uncertainty::evaluate(&model, &budget).map_err(|e| one("model", e))?;
     let mcs = match mc {
-        Some(m) => Some(montecarlo::run(&model, &budget, m.trials, m.seed).map_err(|e| one("monte_carlo", e))?),
+        Some(m) => Some(
+            montecarlo::run(&model, &budget, m.trials, m.seed)
+                .map_err(|e| one("monte_carlo", e))?,
+        ),
         None => None,
     };
     let outputs = evaluated
@@ -503,7 +582,10 @@ pub fn mpe(req: &MpeRequest) -> Result<Mpe, Problems> {
     let load = parse("load", &req.load);
     let nominal = parse("nominal", &req.nominal);
     let quantity = parse("quantity", &req.quantity);
-    let given = [&req.load, &req.nominal, &req.quantity].iter().filter(|v| v.is_some()).count();
+    let given = [&req.load, &req.nominal, &req.quantity]
+        .iter()
+        .filter(|v| v.is_some())
+        .count();
     if given > 1 {
         p.at("load", "give only one of load, nominal and quantity");
     }
@@ -512,7 +594,10 @@ pub fn mpe(req: &MpeRequest) -> Result<Mpe, Problems> {
     }
     let table = mpe::table(&req.table).map_err(|e| {
         let mut p = Problems::default();
-        p.at("table", e.to_string().trim_start_matches("table: ").to_owned());
+        p.at(
+            "table",
+            e.to_string().trim_start_matches("table: ").to_owned(),
+        );
         p
     })?;
     let value = load.or(nominal).or(quantity);
@@ -561,7 +646,9 @@ pub struct DecideRequest {
     pub binary: Option<bool>,
 }
 
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum DecideRule {
     #[default]
@@ -590,11 +677,17 @@ pub fn decide(req: &DecideRequest) -> Result<Decision, Problems> {
                 }
             }
             (None, None) => {
-                p.at("guard_band", "required with rule \"guard_band\" (or guard_band_factor)");
+                p.at(
+                    "guard_band",
+                    "required with rule \"guard_band\" (or guard_band_factor)",
+                );
                 Rule::SimpleAcceptance
             }
             (Some(_), Some(_)) => {
-                p.at("guard_band", "give guard_band or guard_band_factor, not both");
+                p.at(
+                    "guard_band",
+                    "give guard_band or guard_band_factor, not both",
+                );
                 Rule::SimpleAcceptance
             }
         },
@@ -652,8 +745,16 @@ mod tests {
         };
         let p = prepare(&req).unwrap_err();
         let text = p.to_string();
-        assert!(text.contains("quantities[1].standard_uncertainty: must be a finite number ≥ 0, got -1"), "{text}");
-        assert!(text.contains("quantities[2].name: `d` is not used by the model"), "{text}");
+        assert!(
+            text.contains(
+                "quantities[1].standard_uncertainty: must be a finite number ≥ 0, got -1"
+            ),
+            "{text}"
+        );
+        assert!(
+            text.contains("quantities[2].name: `d` is not used by the model"),
+            "{text}"
+        );
         assert!(text.contains("model: unknown quantity `c`"), "{text}");
     }
 

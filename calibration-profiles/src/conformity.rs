@@ -160,10 +160,10 @@ pub fn decide(req: &Request) -> Result<Decision, ConformityError> {
     if limits.lower.is_none() && limits.upper.is_none() {
         return Err(ConformityError::NoLimits);
     }
-    if let (Some(l), Some(u)) = (limits.lower, limits.upper) {
-        if l >= u {
-            return Err(ConformityError::LimitsReversed(l, u));
-        }
+    if let (Some(l), Some(u)) = (limits.lower, limits.upper)
+        && l >= u
+    {
+        return Err(ConformityError::LimitsReversed(l, u));
     }
     let w = match rule {
         Rule::SimpleAcceptance => 0.0,
@@ -180,23 +180,20 @@ pub fn decide(req: &Request) -> Result<Decision, ConformityError> {
             r * big_u
         }
     };
-    if let (Some(l), Some(u)) = (limits.lower, limits.upper) {
-        if l + w >= u - w {
-            return Err(ConformityError::NoAcceptanceZone {
-                w,
-                lower: l,
-                upper: u,
-            });
-        }
+    if let (Some(l), Some(u)) = (limits.lower, limits.upper)
+        && l + w >= u - w
+    {
+        return Err(ConformityError::NoAcceptanceZone {
+            w,
+            lower: l,
+            upper: u,
+        });
     }
     // Width of the conditional zones of a non-binary statement.
     let z = if w > 0.0 { w } else { big_u };
     // Distance inside the tolerance (positive = inside) for each limit present.
     let mut outcome = Outcome::Pass;
-    let sides = [
-        limits.lower.map(|l| y - l),
-        limits.upper.map(|u| u - y),
-    ];
+    let sides = [limits.lower.map(|l| y - l), limits.upper.map(|u| u - y)];
     for d in sides.into_iter().flatten() {
         let side = if binary {
             if d >= w { Outcome::Pass } else { Outcome::Fail }
@@ -238,10 +235,9 @@ pub fn probability_of_conformity(y: f64, u: f64, dof: Option<f64>, limits: Limit
     }
     let cdf = |t: f64| -> f64 {
         match dof.filter(|v| v.is_finite() && *v > 0.0) {
-            Some(v) => StudentsT::new(0.0, 1.0, v).map_or_else(
-                |_| Normal::standard().cdf(t),
-                |d| d.cdf(t),
-            ),
+            Some(v) => {
+                StudentsT::new(0.0, 1.0, v).map_or_else(|_| Normal::standard().cdf(t), |d| d.cdf(t))
+            }
             None => Normal::standard().cdf(t),
         }
     };

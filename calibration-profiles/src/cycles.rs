@@ -66,13 +66,22 @@ impl CycleList {
             let path = format!("cycle[{i}]");
             check_id(&mut p, &format!("{path}.category"), &c.category);
             if c.months == Some(0) {
-                p.at(format!("{path}.months"), "must be at least 1; omit it when there is no periodic verification");
+                p.at(
+                    format!("{path}.months"),
+                    "must be at least 1; omit it when there is no periodic verification",
+                );
             }
             if c.months.is_some() && !c.control_measures.contains(&ControlMeasure::Periodic) {
-                p.at(format!("{path}.months"), "a cycle needs the periodic control measure");
+                p.at(
+                    format!("{path}.months"),
+                    "a cycle needs the periodic control measure",
+                );
             }
             if c.effective_to.is_some_and(|t| t < c.effective_from) {
-                p.at(format!("{path}.effective_to"), "must not be before effective_from");
+                p.at(
+                    format!("{path}.effective_to"),
+                    "must not be before effective_from",
+                );
             }
             for (j, d) in list.cycle.iter().enumerate().take(i) {
                 if d.category == c.category && overlaps(c, d) {
@@ -163,8 +172,14 @@ mod tests {
     fn an_old_verification_keeps_the_cycle_of_its_day() {
         let d = |y, m, day| NaiveDate::from_ymd_opt(y, m, day).unwrap();
         let l = cycles();
-        assert_eq!(l.in_force("taximeter", d(2020, 5, 1)).unwrap().months, Some(12));
-        assert_eq!(l.in_force("taximeter", d(2024, 10, 15)).unwrap().months, Some(18));
+        assert_eq!(
+            l.in_force("taximeter", d(2020, 5, 1)).unwrap().months,
+            Some(12)
+        );
+        assert_eq!(
+            l.in_force("taximeter", d(2024, 10, 15)).unwrap().months,
+            Some(18)
+        );
         assert!(l.in_force("no-such-thing", d(2024, 1, 1)).is_none());
     }
 

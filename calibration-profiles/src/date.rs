@@ -42,9 +42,12 @@ impl<'de> Deserialize<'de> for Date {
             }
             fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Date, A::Error> {
                 // TOML's own date type arrives as a map; it must be a plain local date.
-                let dt = toml::value::Datetime::deserialize(de::value::MapAccessDeserializer::new(map))?;
+                let dt =
+                    toml::value::Datetime::deserialize(de::value::MapAccessDeserializer::new(map))?;
                 if dt.time.is_some() || dt.offset.is_some() {
-                    return Err(de::Error::custom(format!("`{dt}` must be a date without a time")));
+                    return Err(de::Error::custom(format!(
+                        "`{dt}` must be a date without a time"
+                    )));
                 }
                 parse(&dt.to_string())
             }

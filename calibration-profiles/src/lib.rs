@@ -13,6 +13,9 @@
 //! - [`calc`]: the JSON shapes of the calculator (`tdc-calc` and `/api/v1/calc/*`).
 //! - [`wire`]: the contract between the bridge and the server.
 
+// Tests compare exactly representable values exactly; tolerances elsewhere are explicit.
+#![cfg_attr(test, allow(clippy::float_cmp))]
+
 pub mod calc;
 pub mod conformity;
 pub mod cycles;

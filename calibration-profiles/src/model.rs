@@ -213,17 +213,17 @@ impl Model {
     pub fn parse_named(name: &str, text: &str) -> Result<(String, Expr), ModelError> {
         let trimmed = text.trim_start();
         let (lhs, rhs) = split_assignment(trimmed);
-        if let Some(lhs) = lhs {
-            if lhs != name {
-                return Err(ModelError {
-                    message: format!("the equation defines `{lhs}` but is listed as `{name}`"),
-                    column: 1,
-                    equation: 0,
-                });
-            }
+        if let Some(lhs) = lhs
+            && lhs != name
+        {
+            return Err(ModelError {
+                message: format!("the equation defines `{lhs}` but is listed as `{name}`"),
+                column: 1,
+                equation: 0,
+            });
         }
         let offset = text[..text.len() - rhs.len()].chars().count();
-        let expr = Parser::new(rhs, offset).parse_all()?;
+        let expr = Parser::start(rhs, offset).parse_all()?;
         Ok((name.to_owned(), expr))
     }
 
@@ -247,11 +247,8 @@ impl Model {
     /// Resolves every name against the given input names, giving a model that evaluates by
     /// index. Unknown names and outputs used before they are defined are reported.
     pub fn bind(&self, inputs: &[&str]) -> Result<BoundModel, Vec<ModelError>> {
-        let mut slots: HashMap<&str, usize> = inputs
-            .iter()
-            .enumerate()
-            .map(|(i, n)| (*n, i))
-            .collect();
+        let mut slots: HashMap<&str, usize> =
+            inputs.iter().enumerate().map(|(i, n)| (*n, i)).collect();
         let mut errors = Vec::new();
         let mut outputs = Vec::new();
         for (eq, (name, expr)) in self.outputs.iter().enumerate() {
@@ -294,7 +291,10 @@ impl Model {
 fn split_assignment(text: &str) -> (Option<&str>, &str) {
     if let Some(pos) = text.find('=') {
         let lhs = text[..pos].trim();
-        if !lhs.is_empty() && lhs.chars().all(is_ident_char) && lhs.chars().next().is_some_and(is_ident_start) {
+        if !lhs.is_empty()
+            && lhs.chars().all(is_ident_char)
+            && lhs.chars().next().is_some_and(is_ident_start)
+        {
             return (Some(lhs), &text[pos + 1..]);
         }
     }
@@ -313,7 +313,7 @@ fn parse_equation(line: &str) -> Result<(String, Expr), ModelError> {
         });
     };
     let offset = line[..line.len() - rhs.len()].chars().count();
-    let expr = Parser::new(rhs, offset).parse_all()?;
+    let expr = Parser::start(rhs, offset).parse_all()?;
     Ok((name.to_owned(), expr))
 }
 
@@ -358,7 +358,7 @@ struct Parser {
 impl Parser {
     /// `offset` is the byte offset of `text` inside the full line, so columns point at the
     /// line the person wrote.
-    fn new(text: &str, offset: usize) -> ParserInit<'_> {
+    fn start(text: &str, offset: usize) -> ParserInit<'_> {
         ParserInit { text, offset }
     }
 
@@ -524,7 +524,10 @@ impl ParserInit<'_> {
         }
         let e = p.expr()?;
         if p.peek() != &Tok::End {
-            return p.err(format!("unexpected {} after a complete expression", p.peek()));
+            return p.err(format!(
+                "unexpected {} after a complete expression",
+                p.peek()
+            ));
         }
         Ok(e)
     }
@@ -545,7 +548,9 @@ fn tokenize(text: &str, offset: usize) -> Result<Vec<(Tok, usize)>, ModelError> 
             continue;
         }
         let col = col_of(b);
-        if c.is_ascii_digit() || (c == '.' && chars.get(i + 1).is_some_and(|(_, d)| d.is_ascii_digit())) {
+        if c.is_ascii_digit()
+            || (c == '.' && chars.get(i + 1).is_some_and(|(_, d)| d.is_ascii_digit()))
+        {
             let start = b;
             let mut j = i;
             while j < chars.len() && (chars[j].1.is_ascii_digit() || chars[j].1 == '.') {
@@ -656,7 +661,11 @@ impl BoundModel {
     /// # Panics
     /// If `inputs` does not have one value per bound input name (a programming error).
     pub fn eval<S: Scalar>(&self, inputs: &[S]) -> Vec<S> {
-        assert_eq!(inputs.len(), self.n_inputs, "invariant: one value per input");
+        assert_eq!(
+            inputs.len(),
+            self.n_inputs,
+            "invariant: one value per input"
+        );
         let mut slots: Vec<S> = inputs.to_vec();
         for (_, e) in &self.outputs {
             let v = eval(e, &slots);
@@ -701,7 +710,11 @@ mod tests {
 
     #[test]
     fn accepts_greek_names_and_exponents() {
-        let v = eval1("l = ls*(1 - α*θ) + 1.5e-3", &["ls", "α", "θ"], &[10.0, 0.1, 1.0]);
+        let v = eval1(
+            "l = ls*(1 - α*θ) + 1.5e-3",
+            &["ls", "α", "θ"],
+            &[10.0, 0.1, 1.0],
+        );
         assert!((v - 9.0015).abs() < 1e-12);
     }
 
@@ -736,7 +749,10 @@ mod tests {
         let e = Model::parse("a + b").unwrap_err();
         assert!(e[0].message.contains("must start with the output's name"));
         let e = Model::parse("y = a $ b").unwrap_err();
-        assert_eq!((e[0].column, e[0].message.as_str()), (7, "unexpected character `$`"));
+        assert_eq!(
+            (e[0].column, e[0].message.as_str()),
+            (7, "unexpected character `$`")
+        );
         let e = Model::parse("y = pow(a)").unwrap_err();
         assert!(e[0].message.contains("takes 2 arguments"));
     }

@@ -10,8 +10,8 @@
 //!
 //! The generator is ChaCha8 seeded by the caller, so a result can be reproduced exactly.
 
-use rand::{RngExt, SeedableRng};
 use rand::rngs::ChaCha8Rng;
+use rand::{RngExt, SeedableRng};
 use rand_distr::{Distribution as _, StandardNormal, StudentT};
 use serde::Serialize;
 
@@ -32,11 +32,27 @@ pub struct McOutput {
 
 /// How each input is sampled.
 enum Draw {
-    Normal { mean: f64, u: f64 },
-    StudentT { mean: f64, scale: f64, t: StudentT<f64> },
-    Rectangular { mean: f64, a: f64 },
-    Triangular { mean: f64, a: f64 },
-    UShaped { mean: f64, a: f64 },
+    Normal {
+        mean: f64,
+        u: f64,
+    },
+    StudentT {
+        mean: f64,
+        scale: f64,
+        t: StudentT<f64>,
+    },
+    Rectangular {
+        mean: f64,
+        a: f64,
+    },
+    Triangular {
+        mean: f64,
+        a: f64,
+    },
+    UShaped {
+        mean: f64,
+        a: f64,
+    },
     /// Drawn as part of a correlated set.
     Joint,
 }
@@ -59,6 +75,7 @@ enum Draw {
 /// let r = run(&model, &budget, 200_000, 1).unwrap();
 /// assert!((r[0].standard_uncertainty - 2f64.sqrt()).abs() < 0.01);
 /// ```
+#[allow(clippy::too_many_lines)] // setup, sampling loop and summary read best in one place
 pub fn run(
     model: &BoundModel,
     budget: &Budget,
@@ -186,6 +203,8 @@ pub fn run(
 fn symmetric_interval(sorted: &[f64], p: f64) -> [f64; 2] {
     let m = sorted.len();
     // q = pM rounded to an integer, r = (M − q)/2 (JCGM 101 7.7.1–7.7.2), 1-based r and r + q.
+    // p ∈ (0, 1) and m ≥ 1, so pM is a small non-negative number: the cast is exact.
+    #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
     let q = ((p * m as f64).round() as usize).min(m);
     let r = ((m - q) / 2).max(1);
     let hi = (r + q).min(m);
@@ -199,9 +218,11 @@ fn cholesky(joint: &[usize], budget: &Budget) -> Result<Vec<Vec<f64>>, Uncertain
     for a in 0..k {
         for b in 0..=a {
             let mut s = budget.r(joint[a], joint[b]);
-            for c in 0..b {
-                s -= l[a][c] * l[b][c];
-            }
+            s -= l[a][..b]
+                .iter()
+                .zip(&l[b][..b])
+                .map(|(x, y)| x * y)
+                .sum::<f64>();
             if a == b {
                 // A tiny negative pivot from rounding of a singular (but valid) matrix is zero.
                 if s < -1e-12 {
@@ -243,7 +264,7 @@ mod tests {
         };
         let mut b = Budget {
             inputs: vec![x("a"), x("b"), x("c")],
-            correlations: Default::default(),
+            correlations: std::collections::BTreeMap::default(),
             coverage_probability: 0.95,
         };
         b.correlations.insert((0, 1), 0.9);

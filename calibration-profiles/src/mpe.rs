@@ -218,7 +218,10 @@ pub enum MpeError {
     #[error("class: `{0}` is not in table `{1}`; classes: {2}")]
     UnknownClass(String, String, String),
     #[error("{field}: {message}")]
-    Unit { field: &'static str, message: String },
+    Unit {
+        field: &'static str,
+        message: String,
+    },
     #[error("{0}")]
     OutOfRange(String),
     #[error("table `{0}` gives tolerable deficiencies; use the prepackaged-goods calculation")]
@@ -242,19 +245,23 @@ impl MpeTable {
             .into_result(table)
     }
 
+    #[allow(clippy::too_many_lines)] // one block of rules per lookup shape
     fn validate(&self) -> Problems {
         let mut p = Problems::default();
         if self.schema_version != 1 {
-            p.at("schema_version", format!("must be 1, got {}", self.schema_version));
+            p.at(
+                "schema_version",
+                format!("must be 1, got {}", self.schema_version),
+            );
         }
         check_id(&mut p, "id", &self.id);
         if self.source.trim().is_empty() {
             p.at("source", "must name the document and clause");
         }
-        if let Some(to) = &self.effective_to {
-            if *to < self.effective_from {
-                p.at("effective_to", "must not be before effective_from");
-            }
+        if let Some(to) = &self.effective_to
+            && *to < self.effective_from
+        {
+            p.at("effective_to", "must not be before effective_from");
         }
         let kind = &self.quantity;
         let check_q = |p: &mut Problems, path: String, q: &Quantity| {
@@ -299,9 +306,7 @@ impl MpeTable {
                     }
                 }
             }
-            Lookup::Matrix {
-                classes, rows, ..
-            } => {
+            Lookup::Matrix { classes, rows, .. } => {
                 for (i, r) in rows.iter().enumerate() {
                     let path = format!("lookup.rows[{i}]");
                     check_q(&mut p, join(&path, "nominal"), &r.nominal);
@@ -309,11 +314,7 @@ impl MpeTable {
                     if present.len() != r.mpe.len() {
                         p.at(
                             join(&path, "mpe"),
-                            format!(
-                                "has {} values for {} classes",
-                                r.mpe.len(),
-                                present.len()
-                            ),
+                            format!("has {} values for {} classes", r.mpe.len(), present.len()),
                         );
                     }
                     for c in present {
@@ -349,7 +350,10 @@ impl MpeTable {
                         p.at(&path, "give both mpe_lower and mpe_upper");
                     }
                     if asym && (r.mpe.is_some() || r.percent.is_some()) {
-                        p.at(&path, "asymmetric limits cannot be combined with mpe or percent");
+                        p.at(
+                            &path,
+                            "asymmetric limits cannot be combined with mpe or percent",
+                        );
                     }
                     if !asym && r.mpe.is_none() && r.percent.is_none() {
                         p.at(&path, "give mpe, percent, or mpe_lower and mpe_upper");
@@ -357,12 +361,11 @@ impl MpeTable {
                     if r.percent.is_some_and(|v| !(v > 0.0)) {
                         p.at(join(&path, "percent"), "must be greater than 0");
                     }
-                    if let (Some(f), Some(t)) = (&r.from, &r.to) {
-                        if let Ok(tv) = t.unit.convert_value(t.value, f.unit) {
-                            if tv < f.value {
-                                p.at(join(&path, "to"), "must not be below from");
-                            }
-                        }
+                    if let (Some(f), Some(t)) = (&r.from, &r.to)
+                        && let Ok(tv) = t.unit.convert_value(t.value, f.unit)
+                        && tv < f.value
+                    {
+                        p.at(join(&path, "to"), "must not be below from");
                     }
                 }
             }
@@ -385,7 +388,10 @@ impl MpeTable {
                         p.at(join(&path, "lot_max"), "must not be below lot_min");
                     }
                     if s.sample_size == 0 || s.correction_factor <= 0.0 {
-                        p.at(&path, "sample_size and correction_factor must be greater than 0");
+                        p.at(
+                            &path,
+                            "sample_size and correction_factor must be greater than 0",
+                        );
                     }
                 }
             }
@@ -403,7 +409,9 @@ impl MpeTable {
     #[must_use]
     pub fn classes(&self) -> Vec<String> {
         match &self.lookup {
-            Lookup::WeighingInE { classes, .. } => classes.iter().map(|c| c.class.clone()).collect(),
+            Lookup::WeighingInE { classes, .. } => {
+                classes.iter().map(|c| c.class.clone()).collect()
+            }
             Lookup::Matrix { classes, .. } => classes.clone(),
             Lookup::Rows { rows } => {
                 let mut v: Vec<String> = rows.iter().filter_map(|r| r.class.clone()).collect();
@@ -446,7 +454,10 @@ impl MpeTable {
         let unknown_class = |c: &str| {
             MpeError::UnknownClass(c.to_owned(), self.id.clone(), self.classes().join(", "))
         };
-        let value = || q.value.ok_or_else(|| MpeError::Missing("load/nominal/quantity", self.id.clone()));
+        let value = || {
+            q.value
+                .ok_or_else(|| MpeError::Missing("load/nominal/quantity", self.id.clone()))
+        };
         match &self.lookup {
             Lookup::WeighingInE {
                 in_service_factor,
@@ -465,7 +476,10 @@ impl MpeTable {
                     });
                 }
                 let load = value()?;
-                let load_e = load.unit.convert_value(load.value, e.unit).map_err(unit_err("load"))?;
+                let load_e = load
+                    .unit
+                    .convert_value(load.value, e.unit)
+                    .map_err(unit_err("load"))?;
                 if load_e < 0.0 {
                     return Err(MpeError::OutOfRange("load: must not be negative".into()));
                 }
@@ -503,7 +517,9 @@ impl MpeTable {
                         nominal
                             .unit
                             .convert_value(nominal.value, r.nominal.unit)
-                            .is_ok_and(|v| (v - r.nominal.value).abs() <= 1e-9 * r.nominal.value.abs())
+                            .is_ok_and(|v| {
+                                (v - r.nominal.value).abs() <= 1e-9 * r.nominal.value.abs()
+                            })
                     })
                     .ok_or_else(|| {
                         if self.quantity.contains(nominal.unit.kind()) {
@@ -532,14 +548,18 @@ impl MpeTable {
         }
     }
 
+    #[allow(clippy::too_many_lines)] // filter, then compute, as the table text reads
     fn lookup_rows(&self, rows: &[Row], q: &MpeQuery) -> Result<Mpe, MpeError> {
-        if let Some(v) = &q.value {
-            if !self.quantity.contains(v.unit.kind()) {
-                return Err(MpeError::Unit {
-                    field: "quantity",
-                    message: format!("{v} is not a {} value for table `{}`", self.quantity, self.id),
-                });
-            }
+        if let Some(v) = &q.value
+            && !self.quantity.contains(v.unit.kind())
+        {
+            return Err(MpeError::Unit {
+                field: "quantity",
+                message: format!(
+                    "{v} is not a {} value for table `{}`",
+                    self.quantity, self.id
+                ),
+            });
         }
         let has_classes = rows.iter().any(|r| r.class.is_some());
         if has_classes {
@@ -572,7 +592,11 @@ impl MpeTable {
                 let inside = |bound: &Option<Quantity>, below: bool| {
                     bound.as_ref().is_none_or(|b| {
                         v.unit.convert_value(v.value, b.unit).is_ok_and(|x| {
-                            if below { x >= b.value - 1e-12 * b.value.abs() } else { x <= b.value + 1e-12 * b.value.abs() }
+                            if below {
+                                x >= b.value - 1e-12 * b.value.abs()
+                            } else {
+                                x <= b.value + 1e-12 * b.value.abs()
+                            }
                         })
                     })
                 };
@@ -588,7 +612,11 @@ impl MpeTable {
                 .map(|m| m.unit)
                 .or(q.value.map(|v| v.unit))
                 .ok_or_else(|| MpeError::Missing("quantity", self.id.clone()))?;
-            let conv = |x: &Quantity| x.unit.convert_interval(x.value, unit).map_err(unit_err("quantity"));
+            let conv = |x: &Quantity| {
+                x.unit
+                    .convert_interval(x.value, unit)
+                    .map_err(unit_err("quantity"))
+            };
             if let (Some(lo), Some(hi)) = (&r.mpe_lower, &r.mpe_upper) {
                 let (lo, hi) = (conv(lo)?, conv(hi)?);
                 let mut m = self.mpe(lo.min(hi), unit);
@@ -601,8 +629,13 @@ impl MpeTable {
                 None => 0.0,
             };
             if let Some(pc) = r.percent {
-                let v = q.value.ok_or_else(|| MpeError::Missing("quantity", self.id.clone()))?;
-                let in_unit = v.unit.convert_interval(v.value, unit).map_err(unit_err("quantity"))?;
+                let v = q
+                    .value
+                    .ok_or_else(|| MpeError::Missing("quantity", self.id.clone()))?;
+                let in_unit = v
+                    .unit
+                    .convert_interval(v.value, unit)
+                    .map_err(unit_err("quantity"))?;
                 mpe += in_unit.abs() * pc / 100.0;
             }
             if let Some(min) = &r.minimum {
@@ -616,8 +649,11 @@ impl MpeTable {
         Err(MpeError::OutOfRange(format!(
             "no row of table `{}` covers {}{}",
             self.id,
-            q.value.map_or_else(|| "this query".to_owned(), |v| v.to_string()),
-            q.class.as_ref().map_or(String::new(), |c| format!(" in class {c}"))
+            q.value
+                .map_or_else(|| "this query".to_owned(), |v| v.to_string()),
+            q.class
+                .as_ref()
+                .map_or(String::new(), |c| format!(" in class {c}"))
         )))
     }
 
@@ -639,11 +675,23 @@ impl MpeTable {
         let (unit, qn) = match nominal.unit.kind() {
             QuantityKind::Mass => {
                 let g = Unit::parse("g").map_err(unit_err("nominal"))?;
-                (g, nominal.unit.convert_value(nominal.value, g).map_err(unit_err("nominal"))?)
+                (
+                    g,
+                    nominal
+                        .unit
+                        .convert_value(nominal.value, g)
+                        .map_err(unit_err("nominal"))?,
+                )
             }
             QuantityKind::Volume => {
                 let ml = Unit::parse("mL").map_err(unit_err("nominal"))?;
-                (ml, nominal.unit.convert_value(nominal.value, ml).map_err(unit_err("nominal"))?)
+                (
+                    ml,
+                    nominal
+                        .unit
+                        .convert_value(nominal.value, ml)
+                        .map_err(unit_err("nominal"))?,
+                )
             }
             _ => {
                 return Err(MpeError::Unit {
@@ -701,18 +749,42 @@ pub(crate) fn check_id(p: &mut Problems, path: &str, id: &str) {
 /// The tables shipped with the crate, as `(file name, text)`.
 pub const SHIPPED: &[(&str, &str)] = &[
     ("oiml-r76.toml", include_str!("../tables/mpe/oiml-r76.toml")),
-    ("oiml-r111.toml", include_str!("../tables/mpe/oiml-r111.toml")),
-    ("oiml-r117.toml", include_str!("../tables/mpe/oiml-r117.toml")),
-    ("oiml-r120.toml", include_str!("../tables/mpe/oiml-r120.toml")),
+    (
+        "oiml-r111.toml",
+        include_str!("../tables/mpe/oiml-r111.toml"),
+    ),
+    (
+        "oiml-r117.toml",
+        include_str!("../tables/mpe/oiml-r117.toml"),
+    ),
+    (
+        "oiml-r120.toml",
+        include_str!("../tables/mpe/oiml-r120.toml"),
+    ),
     ("oiml-r21.toml", include_str!("../tables/mpe/oiml-r21.toml")),
     ("oiml-r16.toml", include_str!("../tables/mpe/oiml-r16.toml")),
     ("oiml-r7.toml", include_str!("../tables/mpe/oiml-r7.toml")),
-    ("oiml-r115.toml", include_str!("../tables/mpe/oiml-r115.toml")),
+    (
+        "oiml-r115.toml",
+        include_str!("../tables/mpe/oiml-r115.toml"),
+    ),
     ("oiml-r87.toml", include_str!("../tables/mpe/oiml-r87.toml")),
-    ("dlvn-10-2017.toml", include_str!("../tables/mpe/dlvn-10-2017.toml")),
-    ("dlvn-01-2019.toml", include_str!("../tables/mpe/dlvn-01-2019.toml")),
-    ("dlvn-09-2011.toml", include_str!("../tables/mpe/dlvn-09-2011.toml")),
-    ("dlvn-standard-vessel.toml", include_str!("../tables/mpe/dlvn-standard-vessel.toml")),
+    (
+        "dlvn-10-2017.toml",
+        include_str!("../tables/mpe/dlvn-10-2017.toml"),
+    ),
+    (
+        "dlvn-01-2019.toml",
+        include_str!("../tables/mpe/dlvn-01-2019.toml"),
+    ),
+    (
+        "dlvn-09-2011.toml",
+        include_str!("../tables/mpe/dlvn-09-2011.toml"),
+    ),
+    (
+        "dlvn-standard-vessel.toml",
+        include_str!("../tables/mpe/dlvn-standard-vessel.toml"),
+    ),
 ];
 
 /// The shipped tables, parsed once. A shipped table that fails to load is a build defect caught
@@ -741,7 +813,11 @@ pub fn table(id: &str) -> Result<&'static MpeTable, MpeError> {
     tables().iter().find(|t| t.id == id).ok_or_else(|| {
         MpeError::UnknownTable(
             id.to_owned(),
-            tables().iter().map(|t| t.id.as_str()).collect::<Vec<_>>().join(", "),
+            tables()
+                .iter()
+                .map(|t| t.id.as_str())
+                .collect::<Vec<_>>()
+                .join(", "),
         )
     })
 }
@@ -776,7 +852,10 @@ mod tests {
         assert_eq!(m("500 g", Stage::Initial), 0.5);
         assert_eq!(m("501 g", Stage::Initial), 1.0);
         assert_eq!(m("0.501 kg", Stage::InService), 2.0);
-        assert!(t.lookup(&q("III", Stage::Initial, Some("1 g"), "10001 g")).is_err());
+        assert!(
+            t.lookup(&q("III", Stage::Initial, Some("1 g"), "10001 g"))
+                .is_err()
+        );
         assert!(matches!(
             t.lookup(&q("V", Stage::Initial, Some("1 g"), "1 g")),
             Err(MpeError::UnknownClass(..))
@@ -789,7 +868,12 @@ mod tests {
         let t = table("oiml-r111").unwrap();
         let m = t.lookup(&q("E2", Stage::Initial, None, "1000 g")).unwrap();
         assert_eq!((m.mpe, m.unit.symbol()), (1.6, "mg"));
-        assert_eq!(t.lookup(&q("F1", Stage::Initial, None, "1 kg")).unwrap().mpe, 5.0);
+        assert_eq!(
+            t.lookup(&q("F1", Stage::Initial, None, "1 kg"))
+                .unwrap()
+                .mpe,
+            5.0
+        );
         assert!(t.lookup(&q("E2", Stage::Initial, None, "3 kg")).is_err());
         assert!(matches!(
             t.lookup(&q("E2", Stage::Initial, None, "1 L")),

@@ -69,7 +69,11 @@ impl Problems {
 
     /// `Ok(value)` when no problem was recorded.
     pub fn into_result<T>(self, value: T) -> Result<T, Problems> {
-        if self.is_empty() { Ok(value) } else { Err(self) }
+        if self.is_empty() {
+            Ok(value)
+        } else {
+            Err(self)
+        }
     }
 
     /// Fills in line numbers from the source text's span map.
@@ -141,7 +145,9 @@ fn render_path(segs: &[Seg]) -> String {
                 s.push_str(k);
             }
             Seg::Index(i) => {
-                s.push_str(&format!("[{i}]"));
+                s.push('[');
+                s.push_str(&i.to_string());
+                s.push(']');
             }
         }
     }
@@ -198,7 +204,9 @@ impl<'a> SourceMap<'a> {
                             v
                         })
                 }),
-                Seg::Index(i) => array.and_then(|a| a.get(i)).inspect(|v| span = Some(v.span())),
+                Seg::Index(i) => array
+                    .and_then(|a| a.get(i))
+                    .inspect(|v| span = Some(v.span())),
             };
             let Some(v) = next else { break };
             table = v.get_ref().as_table();
@@ -298,7 +306,7 @@ pub fn from_toml<T: DeserializeOwned>(text: &str) -> Result<T, Problems> {
                     .and_then(|m| m.split('`').next())
                 {
                     path = join(&path, field);
-                    message = "required field is missing".to_owned();
+                    "required field is missing".clone_into(&mut message);
                 }
                 // A field pruned after its own problem now shows up as missing: already said.
                 if !reported.contains(&path) {
@@ -338,7 +346,7 @@ pub fn from_json<T: DeserializeOwned>(text: &str) -> Result<T, Problems> {
             .and_then(|m| m.split('`').next())
         {
             path = join(&path, field);
-            message = "required field is missing".to_owned();
+            "required field is missing".clone_into(&mut message);
         }
         if inner.is_syntax() || inner.is_eof() {
             message = format!("not valid JSON: {message}");

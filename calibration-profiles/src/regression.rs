@@ -60,9 +60,8 @@ impl LineFit {
     /// u²(ŷ) = u²(a) + x₀² u²(b) + 2 x₀ u(a, b).
     #[must_use]
     pub fn predict(&self, x0: f64) -> Prediction {
-        let var = self.u_intercept.powi(2)
-            + x0 * x0 * self.u_slope.powi(2)
-            + 2.0 * x0 * self.covariance;
+        let var =
+            self.u_intercept.powi(2) + x0 * x0 * self.u_slope.powi(2) + 2.0 * x0 * self.covariance;
         Prediction {
             x0,
             value: self.intercept + self.slope * x0,
@@ -101,7 +100,10 @@ pub fn fit_line(x: &[f64], y: &[f64], u_y: Option<&[f64]>) -> Result<LineFit, Re
                 return Err(RegressionError::UncertaintyLengths(u.len(), n));
             }
             if let Some(index) = u.iter().position(|v| !v.is_finite()) {
-                return Err(RegressionError::NotFinite { field: "u_y", index });
+                return Err(RegressionError::NotFinite {
+                    field: "u_y",
+                    index,
+                });
             }
             if let Some(i) = u.iter().position(|v| *v <= 0.0) {
                 return Err(RegressionError::NonPositiveUncertainty(i));

@@ -84,7 +84,11 @@ impl Scalar for Dual {
         let v = self.v.powf(o.v);
         let da = o.v * self.v.powf(o.v - 1.0);
         // d(a^b)/db = a^b ln a; only needed (and only defined) when the exponent varies.
-        let db = if o.is_constant() { 0.0 } else { v * self.v.ln() };
+        let db = if o.is_constant() {
+            0.0
+        } else {
+            v * self.v.ln()
+        };
         self.zip(o, v, da, db)
     }
     fn apply(&self, f: Func) -> Self {
@@ -106,14 +110,25 @@ impl Scalar for Dual {
                 let c = x.cos();
                 self.map(x.tan(), 1.0 / (c * c))
             }
-            Func::Abs => self.map(x.abs(), if x > 0.0 { 1.0 } else if x < 0.0 { -1.0 } else { 0.0 }),
+            Func::Abs => self.map(
+                x.abs(),
+                if x > 0.0 {
+                    1.0
+                } else if x < 0.0 {
+                    -1.0
+                } else {
+                    0.0
+                },
+            ),
             Func::Pow => self.map(f64::NAN, f64::NAN),
         }
     }
 }
 
 /// Probability distributions for Type B evaluations (GUM 4.3.7–4.3.9, JCGM 101 6.4).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize, schemars::JsonSchema)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Distribution {
     /// Gaussian; the standard uncertainty is given, or U/k.
@@ -313,7 +328,9 @@ pub enum UncertaintyError {
     CoverageProbability(f64),
     #[error("degrees of freedom {0} are not usable")]
     Dof(f64),
-    #[error("correlations: the correlation matrix is not positive semi-definite; check the coefficients")]
+    #[error(
+        "correlations: the correlation matrix is not positive semi-definite; check the coefficients"
+    )]
     NotPositiveDefinite,
     #[error("the model is not defined at the input estimates: output `{0}` is {1}")]
     Undefined(String, f64),
@@ -464,7 +481,11 @@ pub fn evaluate(model: &BoundModel, budget: &Budget) -> Result<Evaluated, Uncert
         .collect();
     let ys = model.eval(&duals);
     let names = model.output_names();
-    let u: Vec<f64> = budget.inputs.iter().map(|x| x.standard_uncertainty).collect();
+    let u: Vec<f64> = budget
+        .inputs
+        .iter()
+        .map(|x| x.standard_uncertainty)
+        .collect();
     let grad = |y: &Dual, i: usize| y.g.get(i).copied().unwrap_or(0.0);
     let clusters = clusters(budget);
 
@@ -536,7 +557,8 @@ pub fn evaluate(model: &BoundModel, budget: &Budget) -> Result<Evaluated, Uncert
                     cov += grad(&ys[a], i) * grad(&ys[b], j) * u[i] * u[j] * budget.r(i, j);
                 }
             }
-            let d = outputs[a].combined_standard_uncertainty * outputs[b].combined_standard_uncertainty;
+            let d =
+                outputs[a].combined_standard_uncertainty * outputs[b].combined_standard_uncertainty;
             correlations.push(OutputCorrelation {
                 a: names[a].to_owned(),
                 b: names[b].to_owned(),
@@ -558,8 +580,6 @@ struct Cluster {
 /// Groups inputs connected by non-zero correlations (union–find over the correlation pairs)
 /// and assigns each group its degrees of freedom as described in the module documentation.
 fn clusters(budget: &Budget) -> Vec<Cluster> {
-    let n = budget.inputs.len();
-    let mut parent: Vec<usize> = (0..n).collect();
     fn find(p: &mut [usize], mut i: usize) -> usize {
         while p[i] != i {
             p[i] = p[p[i]];
@@ -567,6 +587,8 @@ fn clusters(budget: &Budget) -> Vec<Cluster> {
         }
         i
     }
+    let n = budget.inputs.len();
+    let mut parent: Vec<usize> = (0..n).collect();
     for (&(i, j), &r) in &budget.correlations {
         if r != 0.0 {
             let (a, b) = (find(&mut parent, i), find(&mut parent, j));

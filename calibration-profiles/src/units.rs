@@ -188,7 +188,9 @@ static UNITS: &[UnitDef] = &[
 pub enum UnitError {
     #[error("unknown unit '{0}'")]
     Unknown(String),
-    #[error("cannot convert {from} ({from_kind:?}) to {to} ({to_kind:?}): different kinds of quantity")]
+    #[error(
+        "cannot convert {from} ({from_kind:?}) to {to} ({to_kind:?}): different kinds of quantity"
+    )]
     Incompatible {
         from: &'static str,
         from_kind: QuantityKind,

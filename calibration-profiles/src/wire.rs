@@ -75,7 +75,10 @@ pub mod v1 {
         pub fn validate(&self) -> Result<f64, Problems> {
             let mut p = Problems::default();
             if self.reading_id.get_version_num() != 7 {
-                p.at("reading_id", "must be a UUID version 7 made at capture time");
+                p.at(
+                    "reading_id",
+                    "must be a UUID version 7 made at capture time",
+                );
             }
             if self.channel.is_empty()
                 || !self
@@ -83,11 +86,22 @@ pub mod v1 {
                     .chars()
                     .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '-')
             {
-                p.at("channel", "must be a lowercase channel name from the device profile");
+                p.at(
+                    "channel",
+                    "must be a lowercase channel name from the device profile",
+                );
             }
-            let value = self.value.trim().parse::<f64>().ok().filter(|v| v.is_finite());
+            let value = self
+                .value
+                .trim()
+                .parse::<f64>()
+                .ok()
+                .filter(|v| v.is_finite());
             if value.is_none() {
-                p.at("value", format!("`{}` is not a finite decimal number", self.value));
+                p.at(
+                    "value",
+                    format!("`{}` is not a finite decimal number", self.value),
+                );
             }
             if let Err(e) = Unit::parse(&self.unit) {
                 p.at("unit", e.to_string());

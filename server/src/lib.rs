@@ -5,5 +5,8 @@
 //! [`startup`] binds and serves; [`http`] holds the router, one module per resource, and the
 //! single error type every handler returns.
 
+// Tests compare exactly representable values exactly; tolerances elsewhere are explicit.
+#![cfg_attr(test, allow(clippy::float_cmp))]
+
 pub mod http;
 pub mod startup;

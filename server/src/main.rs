@@ -8,7 +8,11 @@ use server::http::AppState;
 use server::startup::{Application, shutdown_signal};
 
 #[derive(Parser, Debug)]
-#[command(name = "tdc-server", version, about = "System of record of the TĐC metrology centre")]
+#[command(
+    name = "tdc-server",
+    version,
+    about = "System of record of the TĐC metrology centre"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -19,7 +23,11 @@ enum Command {
     /// Serve the web application and the API.
     Serve {
         /// Address to listen on; port 0 picks a free port (the bound address is printed).
-        #[arg(long, env = "TDC_SERVER__HTTP__LISTEN", default_value = "127.0.0.1:8080")]
+        #[arg(
+            long,
+            env = "TDC_SERVER__HTTP__LISTEN",
+            default_value = "127.0.0.1:8080"
+        )]
         listen: SocketAddr,
     },
 }
@@ -38,11 +46,15 @@ async fn main() -> Result<()> {
             let app = Application::bind(listen, AppState::default())
                 .await
                 .with_context(|| format!("while binding {listen}"))?;
-            let addr = app.local_addr().context("while reading the bound address")?;
+            let addr = app
+                .local_addr()
+                .context("while reading the bound address")?;
             // The bound address on stdout is the contract scripts and tests rely on.
             println!("tdc-server listening on http://{addr}");
             tracing::info!(%addr, "listening");
-            app.serve(shutdown_signal()).await.context("while serving")?;
+            app.serve(shutdown_signal())
+                .await
+                .context("while serving")?;
             tracing::info!("stopped");
             Ok(())
         }

@@ -8,6 +8,9 @@ use server::http::AppState;
 use server::startup::Application;
 
 /// The workspace root.
+///
+/// # Panics
+/// Never: this crate always lives one level below the root.
 #[must_use]
 pub fn workspace() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -58,7 +61,10 @@ impl TestServer {
         tokio::spawn(app.serve(async {
             let _ = rx.await;
         }));
-        Self { addr, stop: Some(tx) }
+        Self {
+            addr,
+            stop: Some(tx),
+        }
     }
 
     #[must_use]

@@ -15,7 +15,11 @@ use clap::{Parser, Subcommand, ValueEnum};
 use serde::Serialize;
 
 #[derive(Parser, Debug)]
-#[command(name = "tdc-calc", version, about = "GUM uncertainty, regression, MPE tables and decision rules")]
+#[command(
+    name = "tdc-calc",
+    version,
+    about = "GUM uncertainty, regression, MPE tables and decision rules"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -126,6 +130,7 @@ fn print_json<T: Serialize>(v: &T) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+#[allow(clippy::too_many_lines)] // one arm per subcommand
 fn run(cli: Cli) -> Result<ExitCode> {
     match cli.command {
         Command::Uncertainty {
@@ -155,12 +160,21 @@ fn run(cli: Cli) -> Result<ExitCode> {
             };
             match calc::regression(&req) {
                 Ok(f) if table => {
-                    println!("intercept  {:>14.6e}  u = {:.3e}", f.intercept, f.u_intercept);
+                    println!(
+                        "intercept  {:>14.6e}  u = {:.3e}",
+                        f.intercept, f.u_intercept
+                    );
                     println!("slope      {:>14.6e}  u = {:.3e}", f.slope, f.u_slope);
                     println!("r(a, b)    {:>14.4}", f.correlation);
-                    println!("s          {:>14.4e}  ν = {}", f.residual_standard_deviation, f.degrees_of_freedom);
+                    println!(
+                        "s          {:>14.4e}  ν = {}",
+                        f.residual_standard_deviation, f.degrees_of_freedom
+                    );
                     if let Some(p) = f.prediction {
-                        println!("y({})    {:>14.6e}  u = {:.3e}", p.x0, p.value, p.standard_uncertainty);
+                        println!(
+                            "y({})    {:>14.6e}  u = {:.3e}",
+                            p.x0, p.value, p.standard_uncertainty
+                        );
                     }
                     Ok(ExitCode::SUCCESS)
                 }
@@ -219,10 +233,12 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Profiles {
             command: ProfilesCommand::Schema { dir },
         } => {
-            std::fs::create_dir_all(&dir).with_context(|| format!("while creating {}", dir.display()))?;
+            std::fs::create_dir_all(&dir)
+                .with_context(|| format!("while creating {}", dir.display()))?;
             for (name, text) in schemas() {
                 let path = dir.join(name);
-                std::fs::write(&path, text).with_context(|| format!("while writing {}", path.display()))?;
+                std::fs::write(&path, text)
+                    .with_context(|| format!("while writing {}", path.display()))?;
                 println!("wrote {}", path.display());
             }
             Ok(ExitCode::SUCCESS)
@@ -240,15 +256,23 @@ fn check_profiles(dir: &Path) -> Result<ExitCode> {
     let mut checked = 0usize;
     let mut seen: Vec<(FileKind, String, PathBuf)> = Vec::new();
     for path in files {
-        let rel = path.strip_prefix(dir).unwrap_or(&path).to_string_lossy().replace('\\', "/");
+        let rel = path
+            .strip_prefix(dir)
+            .unwrap_or(&path)
+            .to_string_lossy()
+            .replace('\\', "/");
         let Some(kind) = FileKind::from_path(&rel) else {
             continue;
         };
         checked += 1;
-        let text = std::fs::read_to_string(&path).with_context(|| format!("while reading {}", path.display()))?;
+        let text = std::fs::read_to_string(&path)
+            .with_context(|| format!("while reading {}", path.display()))?;
         match kind.check(&text) {
             Ok(id) => {
-                let stem = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+                let stem = path
+                    .file_stem()
+                    .map(|s| s.to_string_lossy().into_owned())
+                    .unwrap_or_default();
                 if kind != FileKind::Cycles && stem != id {
                     println!("{rel}: id: `{id}` must equal the file name `{stem}`");
                     bad += 1;
@@ -269,7 +293,10 @@ fn check_profiles(dir: &Path) -> Result<ExitCode> {
         }
     }
     if checked == 0 {
-        println!("no profile files under {} (expected procedures/, instruments/, tables/)", dir.display());
+        println!(
+            "no profile files under {} (expected procedures/, instruments/, tables/)",
+            dir.display()
+        );
         return Ok(ExitCode::from(1));
     }
     if bad == 0 {
@@ -287,7 +314,10 @@ fn collect(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
     for entry in std::fs::read_dir(dir)? {
         let path = entry?.path();
         if path.is_dir() {
-            let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+            let name = path
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
             if name.starts_with('.') || name == "target" || name == "tests" {
                 continue;
             }
@@ -304,6 +334,8 @@ fn sig(v: f64, n: i32) -> String {
     if v == 0.0 || !v.is_finite() {
         return format!("{v}");
     }
+    // |log10| of a finite f64 is below 400: the cast is exact.
+    #[allow(clippy::cast_possible_truncation)]
     let exp = v.abs().log10().floor() as i32;
     if (-4..=9).contains(&exp) {
         let decimals = usize::try_from((n - 1 - exp).max(0)).unwrap_or(0);
@@ -336,9 +368,15 @@ fn uncertainty_table(r: &calc::UncertaintyResponse) -> String {
             sig(res.expanded_uncertainty, 3),
             res.coverage_probability
         );
-        let _ = writeln!(s, "  {:<12} {:>16} {:>11} {:>6} {:>12} {:>11}", "quantity", "value", "u(x_i)", "ν_i", "c_i", "u_i(y)");
+        let _ = writeln!(
+            s,
+            "  {:<12} {:>16} {:>11} {:>6} {:>12} {:>11}",
+            "quantity", "value", "u(x_i)", "ν_i", "c_i", "u_i(y)"
+        );
         for c in &res.components {
-            let nu = c.degrees_of_freedom.map_or("∞".to_owned(), |v| format!("{v:.0}"));
+            let nu = c
+                .degrees_of_freedom
+                .map_or("∞".to_owned(), |v| format!("{v:.0}"));
             let _ = writeln!(
                 s,
                 "  {:<12} {:>16} {:>11} {:>6} {:>12} {:>11}",

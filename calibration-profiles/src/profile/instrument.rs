@@ -75,7 +75,9 @@ pub enum FlowControl {
 }
 
 /// Baud rates a serial port may be set to.
-pub const BAUD_RATES: &[u32] = &[300, 600, 1200, 2400, 4800, 9600, 19200, 38400, 57600, 115_200];
+pub const BAUD_RATES: &[u32] = &[
+    300, 600, 1200, 2400, 4800, 9600, 19200, 38400, 57600, 115_200,
+];
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -95,7 +97,10 @@ impl SerialSettings {
         if !BAUD_RATES.contains(&self.baud) {
             p.at(
                 join(path, "baud"),
-                format!("{} is not a standard rate; use one of {BAUD_RATES:?}", self.baud),
+                format!(
+                    "{} is not a standard rate; use one of {BAUD_RATES:?}",
+                    self.baud
+                ),
             );
         }
         if !(self.data_bits == 7 || self.data_bits == 8) {
@@ -298,11 +303,19 @@ impl Instrument {
 fn validate(pr: &InstrumentProfile) -> (Problems, Vec<Regex>) {
     let mut p = Problems::default();
     if pr.schema_version != 1 {
-        p.at("schema_version", format!("must be 1, got {}", pr.schema_version));
+        p.at(
+            "schema_version",
+            format!("must be 1, got {}", pr.schema_version),
+        );
     }
     check_id(&mut p, "id", &pr.id);
     check_id(&mut p, "hardware_doc", &pr.hardware_doc);
-    for (field, v) in [("vendor", &pr.vendor), ("model", &pr.model), ("title.vi", &pr.title.vi), ("title.en", &pr.title.en)] {
+    for (field, v) in [
+        ("vendor", &pr.vendor),
+        ("model", &pr.model),
+        ("title.vi", &pr.title.vi),
+        ("title.en", &pr.title.en),
+    ] {
         if v.trim().is_empty() {
             p.at(field, "must not be empty");
         }
@@ -314,12 +327,21 @@ fn validate(pr: &InstrumentProfile) -> (Problems, Vec<Regex>) {
     for (i, c) in pr.channels.iter().enumerate() {
         let path = format!("channels[{i}]");
         if c.name.is_empty()
-            || !c.name.chars().all(|ch| ch.is_ascii_lowercase() || ch.is_ascii_digit() || ch == '_')
+            || !c
+                .name
+                .chars()
+                .all(|ch| ch.is_ascii_lowercase() || ch.is_ascii_digit() || ch == '_')
         {
-            p.at(join(&path, "name"), "must be lowercase letters, digits and `_`");
+            p.at(
+                join(&path, "name"),
+                "must be lowercase letters, digits and `_`",
+            );
         }
         if !names.insert(c.name.as_str()) {
-            p.at(join(&path, "name"), format!("channel `{}` is declared twice", c.name));
+            p.at(
+                join(&path, "name"),
+                format!("channel `{}` is declared twice", c.name),
+            );
         }
         if c.unit.kind() != c.quantity {
             p.at(
@@ -328,152 +350,12 @@ fn validate(pr: &InstrumentProfile) -> (Problems, Vec<Regex>) {
             );
         }
     }
-    let channel_ok = |name: &str| pr.channels.iter().any(|c| c.name == name);
-    let mut patterns = Vec::new();
-
-    if pr.protocol.is_line_protocol() {
-        match &pr.serial {
-            None => p.at("serial", "a serial line protocol needs its [serial] settings"),
-            Some(s) => {
-                s.check(&mut p, "serial");
-                if s.line_ending.as_deref().is_none_or(str::is_empty) {
-                    p.at("serial.line_ending", "a line protocol needs its line ending, e.g. \"\\r\\n\"");
-                }
-            }
-        }
-        if pr.modbus.is_some() || !pr.registers.is_empty() {
-            p.at("modbus", "only Modbus profiles have [modbus] and [[registers]]");
-        }
-        if pr.responses.is_empty() {
-            p.at("responses", "declare the replies the device sends");
-        }
-        let mut cmd_names = HashSet::new();
-        for (i, c) in pr.commands.iter().enumerate() {
-            let path = format!("commands[{i}]");
-            if !cmd_names.insert(c.name.as_str()) {
-                p.at(join(&path, "name"), format!("command `{}` is declared twice", c.name));
-            }
-            if c.send.is_empty() {
-                p.at(join(&path, "send"), "must not be empty");
-            }
-            if let Some(ch) = &c.channel {
-                if !channel_ok(ch) {
-                    p.at(join(&path, "channel"), format!("unknown channel `{ch}`"));
-                }
-            }
-        }
-        for (i, r) in pr.responses.iter().enumerate() {
-            let path = format!("responses[{i}]");
-            let re = match Regex::new(&r.pattern) {
-                Ok(re) => re,
-                Err(e) => {
-                    p.at(join(&path, "pattern"), format!("not a valid regular expression: {e}"));
-                    continue;
-                }
-            };
-            let groups: Vec<&str> = re.capture_names().flatten().collect();
-            if r.outcome == Outcome::Reading {
-                if !groups.contains(&"value") {
-                    p.at(join(&path, "pattern"), "a reading pattern needs a named group `value`");
-                }
-                match (&r.stable, &r.stable_group, &r.stable_values) {
-                    (Some(_), None, None) => {}
-                    (None, Some(g), Some(v)) => {
-                        if !groups.contains(&g.as_str()) {
-                            p.at(join(&path, "stable_group"), format!("the pattern has no group `{g}`"));
-                        }
-                        if v.is_empty() {
-                            p.at(join(&path, "stable_values"), "list the texts that mean stable");
-                        }
-                    }
-                    _ => p.at(
-                        &path,
-                        "a reading needs either `stable` or `stable_group` with `stable_values`",
-                    ),
-                }
-                match &r.channel {
-                    Some(ch) if !channel_ok(ch) => {
-                        p.at(join(&path, "channel"), format!("unknown channel `{ch}`"));
-                    }
-                    None if pr.channels.len() > 1
-                        && !pr.commands.iter().any(|c| c.channel.is_some()) =>
-                    {
-                        p.at(
-                            join(&path, "channel"),
-                            "with several channels a reading names its channel, or the commands do",
-                        );
-                    }
-                    _ => {}
-                }
-            } else if r.stable.is_some() || r.stable_group.is_some() {
-                p.at(&path, "only readings have a stability");
-            }
-            patterns.push(re);
-        }
+    let patterns = if pr.protocol.is_line_protocol() {
+        validate_line_protocol(pr, &mut p)
     } else {
-        match &pr.modbus {
-            None => p.at("modbus", "a Modbus profile needs its [modbus] settings"),
-            Some(m) => {
-                if m.transports.is_empty() {
-                    p.at("modbus.transports", "name tcp, rtu or both");
-                }
-                if m.transports.contains(&Transport::Rtu) {
-                    match &pr.serial {
-                        None => p.at("serial", "Modbus RTU needs the [serial] settings"),
-                        Some(s) => s.check(&mut p, "serial"),
-                    }
-                }
-                if m.unit_id == 0 || m.unit_id > 247 {
-                    p.at("modbus.unit_id", "must be 1 to 247 (0 is broadcast)");
-                }
-                if m.timeout_ms == 0 || m.timeout_ms > 60_000 {
-                    p.at("modbus.timeout_ms", "must be 1 to 60000 ms");
-                }
-            }
-        }
-        if !pr.commands.is_empty() || !pr.responses.is_empty() {
-            p.at("commands", "Modbus profiles use [[registers]], not commands and responses");
-        }
-        if pr.registers.is_empty() {
-            p.at("registers", "declare at least one register");
-        }
-        for (i, r) in pr.registers.iter().enumerate() {
-            let path = format!("registers[{i}]");
-            match pr.channels.iter().find(|c| c.name == r.channel) {
-                None => p.at(join(&path, "channel"), format!("unknown channel `{}`", r.channel)),
-                Some(c) if c.quantity != r.unit.kind() => p.at(
-                    join(&path, "unit"),
-                    format!("`{}` is not a unit of channel `{}` ({:?})", r.unit, c.name, c.quantity),
-                ),
-                Some(_) => {}
-            }
-            if u32::from(r.address) + u32::from(r.data_type.words()) > 65_536 {
-                p.at(join(&path, "address"), "the value runs past register 65535");
-            }
-            if !(r.scale.is_finite() && r.scale != 0.0) {
-                p.at(join(&path, "scale"), "must be a finite number other than 0");
-            }
-            if !r.offset.is_finite() {
-                p.at(join(&path, "offset"), "must be finite");
-            }
-            if r.writable && r.function == RegisterFunction::Input {
-                p.at(join(&path, "writable"), "input registers cannot be written; use a holding register");
-            }
-            for (j, o) in pr.registers.iter().enumerate().take(i) {
-                let a = (u32::from(r.address), u32::from(r.address) + u32::from(r.data_type.words()));
-                let b = (u32::from(o.address), u32::from(o.address) + u32::from(o.data_type.words()));
-                // Two channels may view the same value (pulses and litres); a partial overlap
-                // or the same words decoded differently is a mistake.
-                let same_value = a == b
-                    && o.data_type == r.data_type
-                    && o.word_order == r.word_order
-                    && o.byte_order == r.byte_order;
-                if o.function == r.function && a.0 < b.1 && b.0 < a.1 && !same_value {
-                    p.at(join(&path, "address"), format!("overlaps registers[{j}]"));
-                }
-            }
-        }
-    }
+        validate_modbus(pr, &mut p);
+        Vec::new()
+    };
     if let Some(s) = &pr.stability {
         if s.readings < 2 {
             p.at("stability.readings", "must be at least 2");
@@ -485,8 +367,205 @@ fn validate(pr: &InstrumentProfile) -> (Problems, Vec<Regex>) {
             p.at("stability.band", "must be greater than 0");
         }
         if !pr.channels.iter().any(|c| c.quantity == s.band.unit.kind()) {
-            p.at("stability.band", format!("`{}` is not a unit of any channel", s.band.unit));
+            p.at(
+                "stability.band",
+                format!("`{}` is not a unit of any channel", s.band.unit),
+            );
         }
     }
     (p, patterns)
+}
+
+/// Rules of serial line protocols; returns the compiled response patterns.
+#[allow(clippy::too_many_lines)] // serial, commands, then each response rule, in file order
+fn validate_line_protocol(pr: &InstrumentProfile, p: &mut Problems) -> Vec<Regex> {
+    let channel_ok = |name: &str| pr.channels.iter().any(|c| c.name == name);
+    let mut patterns = Vec::new();
+    match &pr.serial {
+        None => p.at(
+            "serial",
+            "a serial line protocol needs its [serial] settings",
+        ),
+        Some(s) => {
+            s.check(p, "serial");
+            if s.line_ending.as_deref().is_none_or(str::is_empty) {
+                p.at(
+                    "serial.line_ending",
+                    "a line protocol needs its line ending, e.g. \"\\r\\n\"",
+                );
+            }
+        }
+    }
+    if pr.modbus.is_some() || !pr.registers.is_empty() {
+        p.at(
+            "modbus",
+            "only Modbus profiles have [modbus] and [[registers]]",
+        );
+    }
+    if pr.responses.is_empty() {
+        p.at("responses", "declare the replies the device sends");
+    }
+    let mut cmd_names = HashSet::new();
+    for (i, c) in pr.commands.iter().enumerate() {
+        let path = format!("commands[{i}]");
+        if !cmd_names.insert(c.name.as_str()) {
+            p.at(
+                join(&path, "name"),
+                format!("command `{}` is declared twice", c.name),
+            );
+        }
+        if c.send.is_empty() {
+            p.at(join(&path, "send"), "must not be empty");
+        }
+        if let Some(ch) = &c.channel
+            && !channel_ok(ch)
+        {
+            p.at(join(&path, "channel"), format!("unknown channel `{ch}`"));
+        }
+    }
+    for (i, r) in pr.responses.iter().enumerate() {
+        let path = format!("responses[{i}]");
+        let re = match Regex::new(&r.pattern) {
+            Ok(re) => re,
+            Err(e) => {
+                p.at(
+                    join(&path, "pattern"),
+                    format!("not a valid regular expression: {e}"),
+                );
+                continue;
+            }
+        };
+        let groups: Vec<&str> = re.capture_names().flatten().collect();
+        if r.outcome == Outcome::Reading {
+            if !groups.contains(&"value") {
+                p.at(
+                    join(&path, "pattern"),
+                    "a reading pattern needs a named group `value`",
+                );
+            }
+            match (&r.stable, &r.stable_group, &r.stable_values) {
+                (Some(_), None, None) => {}
+                (None, Some(g), Some(v)) => {
+                    if !groups.contains(&g.as_str()) {
+                        p.at(
+                            join(&path, "stable_group"),
+                            format!("the pattern has no group `{g}`"),
+                        );
+                    }
+                    if v.is_empty() {
+                        p.at(
+                            join(&path, "stable_values"),
+                            "list the texts that mean stable",
+                        );
+                    }
+                }
+                _ => p.at(
+                    &path,
+                    "a reading needs either `stable` or `stable_group` with `stable_values`",
+                ),
+            }
+            match &r.channel {
+                Some(ch) if !channel_ok(ch) => {
+                    p.at(join(&path, "channel"), format!("unknown channel `{ch}`"));
+                }
+                None if pr.channels.len() > 1
+                    && !pr.commands.iter().any(|c| c.channel.is_some()) =>
+                {
+                    p.at(
+                        join(&path, "channel"),
+                        "with several channels a reading names its channel, or the commands do",
+                    );
+                }
+                _ => {}
+            }
+        } else if r.stable.is_some() || r.stable_group.is_some() {
+            p.at(&path, "only readings have a stability");
+        }
+        patterns.push(re);
+    }
+    patterns
+}
+
+/// Rules of Modbus profiles.
+fn validate_modbus(pr: &InstrumentProfile, p: &mut Problems) {
+    match &pr.modbus {
+        None => p.at("modbus", "a Modbus profile needs its [modbus] settings"),
+        Some(m) => {
+            if m.transports.is_empty() {
+                p.at("modbus.transports", "name tcp, rtu or both");
+            }
+            if m.transports.contains(&Transport::Rtu) {
+                match &pr.serial {
+                    None => p.at("serial", "Modbus RTU needs the [serial] settings"),
+                    Some(s) => s.check(p, "serial"),
+                }
+            }
+            if m.unit_id == 0 || m.unit_id > 247 {
+                p.at("modbus.unit_id", "must be 1 to 247 (0 is broadcast)");
+            }
+            if m.timeout_ms == 0 || m.timeout_ms > 60_000 {
+                p.at("modbus.timeout_ms", "must be 1 to 60000 ms");
+            }
+        }
+    }
+    if !pr.commands.is_empty() || !pr.responses.is_empty() {
+        p.at(
+            "commands",
+            "Modbus profiles use [[registers]], not commands and responses",
+        );
+    }
+    if pr.registers.is_empty() {
+        p.at("registers", "declare at least one register");
+    }
+    for (i, r) in pr.registers.iter().enumerate() {
+        let path = format!("registers[{i}]");
+        match pr.channels.iter().find(|c| c.name == r.channel) {
+            None => p.at(
+                join(&path, "channel"),
+                format!("unknown channel `{}`", r.channel),
+            ),
+            Some(c) if c.quantity != r.unit.kind() => p.at(
+                join(&path, "unit"),
+                format!(
+                    "`{}` is not a unit of channel `{}` ({:?})",
+                    r.unit, c.name, c.quantity
+                ),
+            ),
+            Some(_) => {}
+        }
+        if u32::from(r.address) + u32::from(r.data_type.words()) > 65_536 {
+            p.at(join(&path, "address"), "the value runs past register 65535");
+        }
+        if !(r.scale.is_finite() && r.scale != 0.0) {
+            p.at(join(&path, "scale"), "must be a finite number other than 0");
+        }
+        if !r.offset.is_finite() {
+            p.at(join(&path, "offset"), "must be finite");
+        }
+        if r.writable && r.function == RegisterFunction::Input {
+            p.at(
+                join(&path, "writable"),
+                "input registers cannot be written; use a holding register",
+            );
+        }
+        for (j, o) in pr.registers.iter().enumerate().take(i) {
+            let a = (
+                u32::from(r.address),
+                u32::from(r.address) + u32::from(r.data_type.words()),
+            );
+            let b = (
+                u32::from(o.address),
+                u32::from(o.address) + u32::from(o.data_type.words()),
+            );
+            // Two channels may view the same value (pulses and litres); a partial overlap
+            // or the same words decoded differently is a mistake.
+            let same_value = a == b
+                && o.data_type == r.data_type
+                && o.word_order == r.word_order
+                && o.byte_order == r.byte_order;
+            if o.function == r.function && a.0 < b.1 && b.0 < a.1 && !same_value {
+                p.at(join(&path, "address"), format!("overlaps registers[{j}]"));
+            }
+        }
+    }
 }

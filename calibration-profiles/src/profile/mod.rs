@@ -29,7 +29,10 @@ impl FileKind {
     #[must_use]
     pub fn from_path(path: &str) -> Option<Self> {
         let p = path.replace('\\', "/");
-        if !p.ends_with(".toml") {
+        if !std::path::Path::new(&p)
+            .extension()
+            .is_some_and(|e| e.eq_ignore_ascii_case("toml"))
+        {
             return None;
         }
         let has = |dir: &str| p.starts_with(&format!("{dir}/")) || p.contains(&format!("/{dir}/"));
@@ -66,10 +69,22 @@ pub fn schemas() -> Vec<(&'static str, String)> {
         text
     };
     vec![
-        ("procedure.schema.json", render(schemars::schema_for!(ProcedureProfile))),
-        ("instrument.schema.json", render(schemars::schema_for!(InstrumentProfile))),
-        ("mpe-table.schema.json", render(schemars::schema_for!(MpeTable))),
-        ("cycles.schema.json", render(schemars::schema_for!(CycleList))),
+        (
+            "procedure.schema.json",
+            render(schemars::schema_for!(ProcedureProfile)),
+        ),
+        (
+            "instrument.schema.json",
+            render(schemars::schema_for!(InstrumentProfile)),
+        ),
+        (
+            "mpe-table.schema.json",
+            render(schemars::schema_for!(MpeTable)),
+        ),
+        (
+            "cycles.schema.json",
+            render(schemars::schema_for!(CycleList)),
+        ),
         (
             "reading-batch.schema.json",
             render(schemars::schema_for!(crate::wire::v1::ReadingBatch)),

@@ -223,7 +223,10 @@ impl ProcedureProfile {
     fn validate(&self) -> Problems {
         let mut p = Problems::default();
         if self.schema_version != 1 {
-            p.at("schema_version", format!("must be 1, got {}", self.schema_version));
+            p.at(
+                "schema_version",
+                format!("must be 1, got {}", self.schema_version),
+            );
         }
         check_id(&mut p, "id", &self.id);
         check_id(&mut p, "certificate_template", &self.certificate_template);
@@ -279,7 +282,10 @@ impl ProcedureProfile {
             }
         }
         if self.unit.kind() != self.quantity {
-            p.at("unit", format!("`{}` is not a unit of {:?}", self.unit, self.quantity));
+            p.at(
+                "unit",
+                format!("`{}` is not a unit of {:?}", self.unit, self.quantity),
+            );
         }
 
         // Steps: unique ids, document order, exactly the kinds a procedure has.
@@ -289,7 +295,10 @@ impl ProcedureProfile {
             let path = format!("steps[{i}]");
             check_id(&mut p, &join(&path, "id"), &s.id);
             if !step_ids.insert(s.id.as_str()) {
-                p.at(join(&path, "id"), format!("step `{}` is declared twice", s.id));
+                p.at(
+                    join(&path, "id"),
+                    format!("step `{}` is declared twice", s.id),
+                );
             }
             if last_kind.is_some_and(|k: StepKind| (k as u8) > (s.kind as u8)) {
                 p.at(
@@ -306,11 +315,18 @@ impl ProcedureProfile {
                 let cp = format!("{path}.checks[{j}]");
                 check_id(&mut p, &join(&cp, "id"), &c.id);
                 if !check_ids.insert(c.id.as_str()) {
-                    p.at(join(&cp, "id"), format!("check `{}` is declared twice", c.id));
+                    p.at(
+                        join(&cp, "id"),
+                        format!("check `{}` is declared twice", c.id),
+                    );
                 }
             }
         }
-        if !self.steps.iter().any(|s| s.kind == StepKind::MetrologicalCheck) {
+        if !self
+            .steps
+            .iter()
+            .any(|s| s.kind == StepKind::MetrologicalCheck)
+        {
             p.at("steps", "a procedure needs a metrological_check step");
         }
 
@@ -322,7 +338,14 @@ impl ProcedureProfile {
                 Some(t) => {
                     if let Some(c) = &m.class {
                         if !t.classes().contains(c) {
-                            p.at("mpe.class", format!("table `{}` has no class `{c}`; it has {:?}", t.id, t.classes()));
+                            p.at(
+                                "mpe.class",
+                                format!(
+                                    "table `{}` has no class `{c}`; it has {:?}",
+                                    t.id,
+                                    t.classes()
+                                ),
+                            );
                         }
                         if m.class_from.is_some() {
                             p.at("mpe.class", "give class or class_from, not both");
@@ -331,10 +354,10 @@ impl ProcedureProfile {
                 }
             }
             for (field, v) in [("mpe.class_from", &m.class_from), ("mpe.e_from", &m.e_from)] {
-                if let Some(v) = v {
-                    if !self.requires.contains(v) {
-                        p.at(field, format!("`{v}` must be listed in `requires`"));
-                    }
+                if let Some(v) = v
+                    && !self.requires.contains(v)
+                {
+                    p.at(field, format!("`{v}` must be listed in `requires`"));
                 }
             }
         }
@@ -348,24 +371,34 @@ impl ProcedureProfile {
             let path = format!("points[{i}]");
             check_id(&mut p, &join(&path, "id"), &pt.id);
             if !point_ids.insert(pt.id.as_str()) {
-                p.at(join(&path, "id"), format!("point `{}` is declared twice", pt.id));
+                p.at(
+                    join(&path, "id"),
+                    format!("point `{}` is declared twice", pt.id),
+                );
             }
-            let placed = [pt.nominal.is_some(), pt.fraction_of_max.is_some(), pt.in_e.is_some()]
-                .iter()
-                .filter(|b| **b)
-                .count();
+            let placed = [
+                pt.nominal.is_some(),
+                pt.fraction_of_max.is_some(),
+                pt.in_e.is_some(),
+            ]
+            .iter()
+            .filter(|b| **b)
+            .count();
             if placed != 1 {
                 p.at(&path, "give exactly one of nominal, fraction_of_max, in_e");
             }
-            if let Some(n) = &pt.nominal {
-                if n.unit.kind() != self.quantity {
-                    p.at(
-                        join(&path, "nominal"),
-                        format!("`{}` is not a unit of {:?}", n.unit, self.quantity),
-                    );
-                }
+            if let Some(n) = &pt.nominal
+                && n.unit.kind() != self.quantity
+            {
+                p.at(
+                    join(&path, "nominal"),
+                    format!("`{}` is not a unit of {:?}", n.unit, self.quantity),
+                );
             }
-            if pt.fraction_of_max.is_some_and(|f| !(0.0..=1.0).contains(&f)) {
+            if pt
+                .fraction_of_max
+                .is_some_and(|f| !(0.0..=1.0).contains(&f))
+            {
                 p.at(join(&path, "fraction_of_max"), "must be between 0 and 1");
             }
             if pt.fraction_of_max.is_some() && !self.requires.iter().any(|r| r == "max") {
@@ -382,10 +415,10 @@ impl ProcedureProfile {
             if pt.repeats == 0 || pt.repeats > 100 {
                 p.at(join(&path, "repeats"), "must be 1 to 100");
             }
-            if let Some(t) = &pt.mpe {
-                if !table_known(t) {
-                    p.at(join(&path, "mpe"), format!("unknown table `{t}`"));
-                }
+            if let Some(t) = &pt.mpe
+                && !table_known(t)
+            {
+                p.at(join(&path, "mpe"), format!("unknown table `{t}`"));
             }
             if let Some(s) = &pt.step {
                 match self.steps.iter().find(|x| &x.id == s) {
@@ -407,16 +440,22 @@ impl ProcedureProfile {
                 p.at(&path, "give min, max or both");
             }
             for (field, q) in [("min", &c.min), ("max", &c.max)] {
-                if let Some(q) = q {
-                    if q.unit.kind() != c.quantity {
-                        p.at(join(&path, field), format!("`{}` is not a unit of {:?}", q.unit, c.quantity));
-                    }
+                if let Some(q) = q
+                    && q.unit.kind() != c.quantity
+                {
+                    p.at(
+                        join(&path, field),
+                        format!("`{}` is not a unit of {:?}", q.unit, c.quantity),
+                    );
                 }
             }
-            if let (Some(lo), Some(hi)) = (&c.min, &c.max) {
-                if hi.unit.convert_value(hi.value, lo.unit).is_ok_and(|h| h <= lo.value) {
-                    p.at(join(&path, "max"), "must be above min");
-                }
+            if let (Some(lo), Some(hi)) = (&c.min, &c.max)
+                && hi
+                    .unit
+                    .convert_value(hi.value, lo.unit)
+                    .is_ok_and(|h| h <= lo.value)
+            {
+                p.at(join(&path, "max"), "must be above min");
             }
         }
         p
@@ -437,7 +476,10 @@ impl ProcedureProfile {
             }
         };
         if !model.output_names().contains(&m.result.as_str()) {
-            p.at("model.result", format!("`{}` is not an output of the equations", m.result));
+            p.at(
+                "model.result",
+                format!("`{}` is not an output of the equations", m.result),
+            );
         }
         let declared: Vec<&str> = m.quantities.iter().map(|q| q.name.as_str()).collect();
         if let Err(errs) = model.bind(&declared) {
@@ -450,10 +492,16 @@ impl ProcedureProfile {
         for (i, q) in m.quantities.iter().enumerate() {
             let path = format!("model.quantities[{i}]");
             if !seen.insert(q.name.as_str()) {
-                p.at(join(&path, "name"), format!("`{}` is declared twice", q.name));
+                p.at(
+                    join(&path, "name"),
+                    format!("`{}` is declared twice", q.name),
+                );
             }
             if !used.contains(&q.name.as_str()) {
-                p.at(join(&path, "name"), format!("`{}` is not used by the equations", q.name));
+                p.at(
+                    join(&path, "name"),
+                    format!("`{}` is not used by the equations", q.name),
+                );
             }
             let stated = q.half_width.is_some() || q.standard_uncertainty.is_some();
             match q.source {
@@ -483,11 +531,18 @@ impl ProcedureProfile {
                     }
                 }
             }
-            for (field, v) in [("half_width", &q.half_width), ("standard_uncertainty", &q.standard_uncertainty), ("pooled_standard_deviation", &q.pooled_standard_deviation)] {
-                if let Some(v) = v {
-                    if !(v.value > 0.0) {
-                        p.at(join(&path, field), format!("must be greater than 0, got {v}"));
-                    }
+            for (field, v) in [
+                ("half_width", &q.half_width),
+                ("standard_uncertainty", &q.standard_uncertainty),
+                ("pooled_standard_deviation", &q.pooled_standard_deviation),
+            ] {
+                if let Some(v) = v
+                    && !(v.value > 0.0)
+                {
+                    p.at(
+                        join(&path, field),
+                        format!("must be greater than 0, got {v}"),
+                    );
                 }
             }
             for (field, v) in [("dof", q.dof), ("pooled_dof", q.pooled_dof)] {
@@ -496,10 +551,10 @@ impl ProcedureProfile {
                 }
             }
         }
-        if let Some(cp) = m.coverage_probability {
-            if !(cp > 0.5 && cp < 1.0) {
-                p.at("model.coverage_probability", "must be between 0.5 and 1");
-            }
+        if let Some(cp) = m.coverage_probability
+            && !(cp > 0.5 && cp < 1.0)
+        {
+            p.at("model.coverage_probability", "must be between 0.5 and 1");
         }
     }
 }

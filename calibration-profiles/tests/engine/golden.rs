@@ -25,11 +25,25 @@ fn gum_h1_end_gauge() {
     let dof = l.effective_degrees_of_freedom.unwrap();
     assert!((16.0..17.0).contains(&dof), "ν_eff = {dof}");
     close("k", l.coverage_factor, 2.92, 0.005);
-    assert!((92.0..=93.5).contains(&l.expanded_uncertainty), "U99 = {}", l.expanded_uncertainty);
+    assert!(
+        (92.0..=93.5).contains(&l.expanded_uncertainty),
+        "U99 = {}",
+        l.expanded_uncertainty
+    );
     // Table H.1: c(δθ) = −l_s α_s = −575 nm/°C, c(δα) = −l_s θ = +5 mm·°C.
     let c = |n: &str| l.components.iter().find(|c| c.name == n).unwrap();
-    close("c(dtheta)", c("dtheta").sensitivity_coefficient, -575.0, 0.5);
-    close("c(dalpha) / nm°C", c("dalpha").sensitivity_coefficient, 5.0e6, 1e3);
+    close(
+        "c(dtheta)",
+        c("dtheta").sensitivity_coefficient,
+        -575.0,
+        0.5,
+    );
+    close(
+        "c(dalpha) / nm°C",
+        c("dalpha").sensitivity_coefficient,
+        5.0e6,
+        1e3,
+    );
     close("u_i(dtheta)", c("dtheta").contribution, 16.6, 0.1);
     close("u_i(dalpha)", c("dalpha").contribution, 2.9, 0.05);
     assert_eq!(c("theta").sensitivity_coefficient, 0.0);
@@ -42,14 +56,36 @@ fn gum_h1_end_gauge() {
 #[test]
 fn gum_h2_correlated_outputs() {
     let r = uncertainty("examples/gum-h2-impedance.json");
-    let out = |n: &str| &r.outputs.iter().find(|o| o.result.name == n).unwrap().result;
+    let out = |n: &str| {
+        &r.outputs
+            .iter()
+            .find(|o| o.result.name == n)
+            .unwrap()
+            .result
+    };
     close("R", out("R").value, 127.732, 0.0005);
     close("X", out("X").value, 219.847, 0.0005);
     close("Z", out("Z").value, 254.260, 0.0005);
-    close("u(R)", out("R").combined_standard_uncertainty, 0.071, 0.0005);
+    close(
+        "u(R)",
+        out("R").combined_standard_uncertainty,
+        0.071,
+        0.0005,
+    );
     close("u(X)", out("X").combined_standard_uncertainty, 0.295, 0.001);
-    close("u(Z)", out("Z").combined_standard_uncertainty, 0.236, 0.0005);
-    let r_of = |a: &str, b: &str| r.correlations.iter().find(|c| c.a == a && c.b == b).unwrap().r;
+    close(
+        "u(Z)",
+        out("Z").combined_standard_uncertainty,
+        0.236,
+        0.0005,
+    );
+    let r_of = |a: &str, b: &str| {
+        r.correlations
+            .iter()
+            .find(|c| c.a == a && c.b == b)
+            .unwrap()
+            .r
+    };
     close("r(R,X)", r_of("R", "X"), -0.588, 0.0005);
     close("r(R,Z)", r_of("R", "Z"), -0.485, 0.0005);
     close("r(X,Z)", r_of("X", "Z"), 0.993, 0.0005);
@@ -61,7 +97,8 @@ fn gum_h2_correlated_outputs() {
 /// r = −0.930, s = 0.0035 °C, ν = 9; b(30 °C) = −0.1494 °C with u = 0.0041 °C.
 #[test]
 fn gum_h3_calibration_line() {
-    let req: calc::RegressionRequest = from_json(&read("examples/gum-h3-thermometer.json")).unwrap();
+    let req: calc::RegressionRequest =
+        from_json(&read("examples/gum-h3-thermometer.json")).unwrap();
     let f = calc::regression(&req).unwrap();
     close("y1", f.intercept, -0.1712, 0.00005);
     close("y2", f.slope, 0.00218, 0.000005);
@@ -84,12 +121,30 @@ fn ea_4_02_s2_weight_by_substitution() {
     let r = uncertainty("examples/ea-4-02-s2-weight.json");
     let m = &r.outputs[0].result;
     close("m_X / g", m.value, 10_000.025, 1e-9);
-    assert!((0.02915..=0.02935).contains(&m.combined_standard_uncertainty), "u = {}", m.combined_standard_uncertainty);
+    assert!(
+        (0.02915..=0.02935).contains(&m.combined_standard_uncertainty),
+        "u = {}",
+        m.combined_standard_uncertainty
+    );
     close("k", m.coverage_factor, 2.0, 0.01);
-    assert!((0.058..=0.0595).contains(&m.expanded_uncertainty), "U = {}", m.expanded_uncertainty);
+    assert!(
+        (0.058..=0.0595).contains(&m.expanded_uncertainty),
+        "U = {}",
+        m.expanded_uncertainty
+    );
     // The budget is sorted by contribution and shows EA's rows: 22.5, 14.4, 8.66, 5.77, 5.77 mg.
-    let rows: Vec<(&str, f64)> = m.components.iter().map(|c| (c.name.as_str(), c.contribution * 1000.0)).collect();
-    let expected = [("m_s", 22.5, 0.05), ("dm", 14.4, 0.05), ("dm_d", 8.66, 0.005), ("dm_c", 5.77, 0.005), ("dB", 5.77, 0.005)];
+    let rows: Vec<(&str, f64)> = m
+        .components
+        .iter()
+        .map(|c| (c.name.as_str(), c.contribution * 1000.0))
+        .collect();
+    let expected = [
+        ("m_s", 22.5, 0.05),
+        ("dm", 14.4, 0.05),
+        ("dm_d", 8.66, 0.005),
+        ("dm_c", 5.77, 0.005),
+        ("dB", 5.77, 0.005),
+    ];
     for ((name, got), (want_name, want, tol)) in rows.iter().zip(expected) {
         assert_eq!(*name, want_name);
         close(name, *got, want, tol);
@@ -111,9 +166,15 @@ fn jcgm_106_probability_of_conformity_with_two_limits() {
 /// non-binary statement is "conditional pass"; simple acceptance at the limit carries up to 50 %.
 #[test]
 fn ilac_g8_guard_band_w_equals_u() {
-    let mut req: calc::DecideRequest = from_json(&read("examples/ilac-g8-guard-band.json")).unwrap();
+    let mut req: calc::DecideRequest =
+        from_json(&read("examples/ilac-g8-guard-band.json")).unwrap();
     let d = calc::decide(&req).unwrap();
-    close("acceptance limit", d.acceptance_upper.unwrap(), 10.15, 1e-12);
+    close(
+        "acceptance limit",
+        d.acceptance_upper.unwrap(),
+        10.15,
+        1e-12,
+    );
     assert_eq!(d.outcome, Outcome::ConditionalPass);
 
     // Just inside the acceptance limit the binary rule passes with a risk below 2.5 %.
@@ -121,12 +182,19 @@ fn ilac_g8_guard_band_w_equals_u() {
     req.measured = 10.1499;
     let d = calc::decide(&req).unwrap();
     assert_eq!(d.outcome, Outcome::Pass);
-    assert!(1.0 - d.probability_of_conformity < 0.025, "risk {}", 1.0 - d.probability_of_conformity);
+    assert!(
+        1.0 - d.probability_of_conformity < 0.025,
+        "risk {}",
+        1.0 - d.probability_of_conformity
+    );
     req.measured = 10.1501;
     assert_eq!(calc::decide(&req).unwrap().outcome, Outcome::Fail);
     req.binary = Some(false);
     req.measured = 10.30;
-    assert_eq!(calc::decide(&req).unwrap().outcome, Outcome::ConditionalFail);
+    assert_eq!(
+        calc::decide(&req).unwrap().outcome,
+        Outcome::ConditionalFail
+    );
     req.measured = 10.36;
     assert_eq!(calc::decide(&req).unwrap().outcome, Outcome::Fail);
 
@@ -147,7 +215,14 @@ fn ilac_g8_guard_band_w_equals_u() {
 fn jcgm_101_additive_model_with_rectangular_inputs() {
     let req: calc::UncertaintyRequest =
         from_json(&read("examples/jcgm-101-four-rectangular.json")).unwrap();
-    let r = calc::uncertainty(&req, Some(MonteCarlo { trials: 1_000_000, seed: 7 })).unwrap();
+    let r = calc::uncertainty(
+        &req,
+        Some(MonteCarlo {
+            trials: 1_000_000,
+            seed: 7,
+        }),
+    )
+    .unwrap();
     let gum = &r.outputs[0].result;
     close("GUF U95", gum.expanded_uncertainty, 3.92, 0.005);
     let mc = r.outputs[0].monte_carlo.as_ref().unwrap();

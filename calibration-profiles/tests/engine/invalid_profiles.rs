@@ -13,7 +13,10 @@ fn every_invalid_fixture_reports_its_path() {
     let mut checked = 0;
     let mut failures = Vec::new();
     for sub in ["procedures", "instruments", "mpe"] {
-        let mut files: Vec<_> = std::fs::read_dir(root.join(sub)).unwrap().map(|e| e.unwrap().path()).collect();
+        let mut files: Vec<_> = std::fs::read_dir(root.join(sub))
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .collect();
         files.sort();
         for path in files {
             let text = std::fs::read_to_string(&path).unwrap();
@@ -31,11 +34,18 @@ fn every_invalid_fixture_reports_its_path() {
                 Ok(_) => failures.push(format!("{rel}: loaded without problems")),
                 Err(problems) => {
                     let hit = problems.iter().find(|p| {
-                        p.path == expect && message.as_ref().is_none_or(|m| p.message.contains(m.as_str()))
+                        p.path == expect
+                            && message
+                                .as_ref()
+                                .is_none_or(|m| p.message.contains(m.as_str()))
                     });
                     match hit {
-                        None => failures.push(format!("{rel}: expected `{expect}` ({message:?}), got:\n{problems}")),
-                        Some(p) if p.line.is_none() => failures.push(format!("{rel}: `{expect}` has no line")),
+                        None => failures.push(format!(
+                            "{rel}: expected `{expect}` ({message:?}), got:\n{problems}"
+                        )),
+                        Some(p) if p.line.is_none() => {
+                            failures.push(format!("{rel}: `{expect}` has no line"));
+                        }
                         Some(_) => {}
                     }
                 }
@@ -55,7 +65,12 @@ fn several_problems_are_reported_together() {
         .replacen("repeats = 3", "repeats = 0", 1);
     let problems = FileKind::Procedure.check(&text).unwrap_err();
     let paths: Vec<&str> = problems.iter().map(|p| p.path.as_str()).collect();
-    assert!(paths.contains(&"revision") && paths.contains(&"mpe.table") && paths.contains(&"points[2].repeats"), "{problems}");
+    assert!(
+        paths.contains(&"revision")
+            && paths.contains(&"mpe.table")
+            && paths.contains(&"points[2].repeats"),
+        "{problems}"
+    );
 
     // Structural problems come back together too.
     let text = base

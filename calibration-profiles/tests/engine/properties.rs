@@ -1,7 +1,9 @@
 //! Property tests: laws the engine must obey for any input, not just the published examples.
 
 use calibration_profiles::calc::{self, CorrelationInput, QuantityInput, UncertaintyRequest};
-use calibration_profiles::conformity::{Limits, Outcome, Request, Rule, decide, probability_of_conformity};
+use calibration_profiles::conformity::{
+    Limits, Outcome, Request, Rule, decide, probability_of_conformity,
+};
 use calibration_profiles::units::Unit;
 use proptest::prelude::*;
 

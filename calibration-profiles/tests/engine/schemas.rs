@@ -34,7 +34,11 @@ fn frozen_version_1_reference_files_still_load() {
     let mut count = 0;
     for entry in std::fs::read_dir(&dir).unwrap() {
         let path = entry.unwrap().path();
-        let rel = path.strip_prefix(&dir).unwrap().to_string_lossy().into_owned();
+        let rel = path
+            .strip_prefix(&dir)
+            .unwrap()
+            .to_string_lossy()
+            .into_owned();
         // Reference files are named after the directory they would live in.
         let kind = match rel.split('.').next().unwrap_or_default() {
             k if k.starts_with("procedure") => FileKind::Procedure,
@@ -49,5 +53,8 @@ fn frozen_version_1_reference_files_still_load() {
         }
         count += 1;
     }
-    assert!(count >= 4, "expected reference files of all four kinds, found {count}");
+    assert!(
+        count >= 4,
+        "expected reference files of all four kinds, found {count}"
+    );
 }

@@ -22,7 +22,10 @@ impl LineFramer {
     /// If `terminator` is empty (a profile guarantees it is not).
     #[must_use]
     pub fn new(terminator: &str, max_line: usize) -> Self {
-        assert!(!terminator.is_empty(), "invariant: profiles validate a non-empty line ending");
+        assert!(
+            !terminator.is_empty(),
+            "invariant: profiles validate a non-empty line ending"
+        );
         Self {
             terminator: terminator.as_bytes().to_vec(),
             buf: Vec::new(),
@@ -45,8 +48,9 @@ impl LineFramer {
                     self.discarding = false;
                 } else {
                     out.push(
-                        String::from_utf8(line.to_vec())
-                            .map_err(|e| CodecError::NotText { raw: e.into_bytes() }),
+                        String::from_utf8(line.to_vec()).map_err(|e| CodecError::NotText {
+                            raw: e.into_bytes(),
+                        }),
                     );
                 }
                 i += t;
@@ -82,7 +86,10 @@ mod tests {
         let lines = f.push(b"\nS D    99.9986 g\r\n");
         assert_eq!(
             lines,
-            vec![Ok("S S   100.0000 g".to_owned()), Ok("S D    99.9986 g".to_owned())]
+            vec![
+                Ok("S S   100.0000 g".to_owned()),
+                Ok("S D    99.9986 g".to_owned())
+            ]
         );
     }
 

@@ -83,7 +83,12 @@ impl LineCodec {
     /// command last sent, for replies that do not name their channel (SCPI measurements).
     pub fn decode(&self, line: &str, pending_channel: Option<&str>) -> Result<Decoded, CodecError> {
         let raw = line.to_owned();
-        let rules = self.instrument.profile.responses.iter().zip(&self.instrument.patterns);
+        let rules = self
+            .instrument
+            .profile
+            .responses
+            .iter()
+            .zip(&self.instrument.patterns);
         for (rule, re) in rules {
             let Some(caps) = re.captures(line) else {
                 continue;
@@ -193,7 +198,10 @@ mod tests {
     use super::*;
 
     fn codec(file: &str) -> LineCodec {
-        let path = format!("{}/../calibration-profiles/instruments/{file}", env!("CARGO_MANIFEST_DIR"));
+        let path = format!(
+            "{}/../calibration-profiles/instruments/{file}",
+            env!("CARGO_MANIFEST_DIR")
+        );
         let text = std::fs::read_to_string(&path).unwrap();
         LineCodec::new(Instrument::from_toml(&text).unwrap())
     }
@@ -210,13 +218,34 @@ mod tests {
     fn mt_sics_stable_dynamic_and_faults() {
         let c = codec("mettler-toledo-mt-sics.toml");
         let r = reading(&c, "S S   100.0000 g", None);
-        assert_eq!((r.value_text.as_str(), r.value, r.unit.symbol(), r.stable), ("100.0000", 100.0, "g", true));
+        assert_eq!(
+            (r.value_text.as_str(), r.value, r.unit.symbol(), r.stable),
+            ("100.0000", 100.0, "g", true)
+        );
         let r = reading(&c, "S D    99.9986 g", None);
         assert!(!r.stable);
         assert_eq!(reading(&c, "S S    -0.0003 g", None).value_text, "-0.0003");
-        assert!(matches!(c.decode("S +", None), Ok(Decoded::Fault { fault: Fault::Overload, .. })));
-        assert!(matches!(c.decode("S -", None), Ok(Decoded::Fault { fault: Fault::Underload, .. })));
-        assert!(matches!(c.decode("ES", None), Ok(Decoded::Fault { fault: Fault::DeviceError, .. })));
+        assert!(matches!(
+            c.decode("S +", None),
+            Ok(Decoded::Fault {
+                fault: Fault::Overload,
+                ..
+            })
+        ));
+        assert!(matches!(
+            c.decode("S -", None),
+            Ok(Decoded::Fault {
+                fault: Fault::Underload,
+                ..
+            })
+        ));
+        assert!(matches!(
+            c.decode("ES", None),
+            Ok(Decoded::Fault {
+                fault: Fault::DeviceError,
+                ..
+            })
+        ));
         match c.decode("I4 A \"B021002593\"", None).unwrap() {
             Decoded::Identity { text, .. } => assert_eq!(text, "B021002593"),
             other => panic!("{other:?}"),
@@ -236,7 +265,13 @@ mod tests {
         assert_eq!(r.unit.symbol(), "g");
         assert_eq!(reading(&c, "-   0.0003 g  ", None).value_text, "-0.0003");
         assert_eq!(reading(&c, "N     + 100.0000 g  ", None).value, 100.0);
-        assert!(matches!(c.decode("      High    ", None), Ok(Decoded::Fault { fault: Fault::Overload, .. })));
+        assert!(matches!(
+            c.decode("      High    ", None),
+            Ok(Decoded::Fault {
+                fault: Fault::Overload,
+                ..
+            })
+        ));
         assert_eq!(c.command_bytes("read_immediate").unwrap(), b"\x1bP\r\n");
     }
 
@@ -248,7 +283,13 @@ mod tests {
         assert_eq!((r.value_text.as_str(), r.stable), ("123.45", true));
         assert!(!reading(&c, "US,+00123.47  g", None).stable);
         assert_eq!(reading(&c, "ST,-00000.02  g", None).value_text, "-0.02");
-        assert!(matches!(c.decode("OL,+9999999E+19", None), Ok(Decoded::Fault { fault: Fault::Overload, .. })));
+        assert!(matches!(
+            c.decode("OL,+9999999E+19", None),
+            Ok(Decoded::Fault {
+                fault: Fault::Overload,
+                ..
+            })
+        ));
         assert!(matches!(c.decode("\u{6}", None), Ok(Decoded::Ack { .. })));
     }
 
@@ -258,21 +299,45 @@ mod tests {
     fn scpi_readings_take_the_channel_of_the_command() {
         let c = codec("keysight-34401a-scpi.toml");
         let r = reading(&c, "+1.00000120E+01", Some("dc_voltage"));
-        assert_eq!((r.channel.as_str(), r.value_text.as_str(), r.unit.symbol()), ("dc_voltage", "1.00000120E+01", "V"));
+        assert_eq!(
+            (r.channel.as_str(), r.value_text.as_str(), r.unit.symbol()),
+            ("dc_voltage", "1.00000120E+01", "V")
+        );
         assert!((r.value - 10.000_012).abs() < 1e-12);
         let r = reading(&c, "+9.99987600E+01", Some("resistance"));
         assert_eq!(r.unit.symbol(), "Ω");
-        assert!(matches!(c.decode("+9.90000000E+37", Some("dc_voltage")), Ok(Decoded::Fault { fault: Fault::Overload, .. })));
-        assert!(matches!(c.decode("+1.00000120E+01", None), Err(CodecError::NoChannel { .. })));
+        assert!(matches!(
+            c.decode("+9.90000000E+37", Some("dc_voltage")),
+            Ok(Decoded::Fault {
+                fault: Fault::Overload,
+                ..
+            })
+        ));
+        assert!(matches!(
+            c.decode("+1.00000120E+01", None),
+            Err(CodecError::NoChannel { .. })
+        ));
     }
 
     #[test]
     fn garbage_and_wrong_units_are_protocol_errors() {
         let c = codec("mettler-toledo-mt-sics.toml");
-        assert!(matches!(c.decode("\u{0}\u{7f}zz", None), Err(CodecError::Unrecognised { .. })));
-        assert!(matches!(c.decode("S S   100.0000 kPa", None), Err(CodecError::WrongUnit { .. })));
-        assert!(matches!(c.decode("S S   100.0000 lb", None), Err(CodecError::WrongUnit { .. })));
-        assert!(matches!(c.decode("S S   1.0.0 g", None), Err(CodecError::Unrecognised { .. }) | Err(CodecError::BadValue { .. })));
+        assert!(matches!(
+            c.decode("\u{0}\u{7f}zz", None),
+            Err(CodecError::Unrecognised { .. })
+        ));
+        assert!(matches!(
+            c.decode("S S   100.0000 kPa", None),
+            Err(CodecError::WrongUnit { .. })
+        ));
+        assert!(matches!(
+            c.decode("S S   100.0000 lb", None),
+            Err(CodecError::WrongUnit { .. })
+        ));
+        assert!(matches!(
+            c.decode("S S   1.0.0 g", None),
+            Err(CodecError::Unrecognised { .. } | CodecError::BadValue { .. })
+        ));
     }
 
     #[test]

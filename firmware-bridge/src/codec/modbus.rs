@@ -103,9 +103,13 @@ pub fn encode(reg: &Register, value: f64) -> Result<Vec<u16>, CodecError> {
     #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
     let bytes: Vec<u8> = match reg.data_type {
         DataType::U16 if fits(0.0, f64::from(u16::MAX)) => (int as u16).to_be_bytes().to_vec(),
-        DataType::I16 if fits(f64::from(i16::MIN), f64::from(i16::MAX)) => (int as i16).to_be_bytes().to_vec(),
+        DataType::I16 if fits(f64::from(i16::MIN), f64::from(i16::MAX)) => {
+            (int as i16).to_be_bytes().to_vec()
+        }
         DataType::U32 if fits(0.0, f64::from(u32::MAX)) => (int as u32).to_be_bytes().to_vec(),
-        DataType::I32 if fits(f64::from(i32::MIN), f64::from(i32::MAX)) => (int as i32).to_be_bytes().to_vec(),
+        DataType::I32 if fits(f64::from(i32::MIN), f64::from(i32::MAX)) => {
+            (int as i32).to_be_bytes().to_vec()
+        }
         DataType::F32 if raw.abs() <= f64::from(f32::MAX) => (raw as f32).to_be_bytes().to_vec(),
         DataType::F64 => raw.to_be_bytes().to_vec(),
         _ => return Err(out_of_range()),
@@ -119,9 +123,16 @@ mod tests {
     use calibration_profiles::profile::Instrument;
 
     fn register(file: &str, channel: &str) -> Register {
-        let path = format!("{}/../calibration-profiles/instruments/{file}", env!("CARGO_MANIFEST_DIR"));
+        let path = format!(
+            "{}/../calibration-profiles/instruments/{file}",
+            env!("CARGO_MANIFEST_DIR")
+        );
         let i = Instrument::from_toml(&std::fs::read_to_string(path).unwrap()).unwrap();
-        i.profile.registers.into_iter().find(|r| r.channel == channel).unwrap()
+        i.profile
+            .registers
+            .into_iter()
+            .find(|r| r.channel == channel)
+            .unwrap()
     }
 
     /// hardware-docs/alicat-pc-modbus/README.md: response `01 03 04 42 CA A6 66 …` → 101.325 kPa.
@@ -155,17 +166,35 @@ mod tests {
     #[test]
     fn bad_words_are_protocol_errors() {
         let r = register("alicat-pc-modbus.toml", "pressure");
-        assert!(matches!(decode(&r, &[0x42CA]), Err(CodecError::WordCount { needed: 2, got: 1, .. })));
+        assert!(matches!(
+            decode(&r, &[0x42CA]),
+            Err(CodecError::WordCount {
+                needed: 2,
+                got: 1,
+                ..
+            })
+        ));
         // f32 NaN.
-        assert!(matches!(decode(&r, &[0x7FC0, 0x0000]), Err(CodecError::NotFinite { .. })));
+        assert!(matches!(
+            decode(&r, &[0x7FC0, 0x0000]),
+            Err(CodecError::NotFinite { .. })
+        ));
         let pulses = register("advantech-adam-6051-counter.toml", "pulses");
-        assert!(matches!(encode(&pulses, -1.0), Err(CodecError::OutOfRange { .. })));
+        assert!(matches!(
+            encode(&pulses, -1.0),
+            Err(CodecError::OutOfRange { .. })
+        ));
     }
 
     #[test]
     fn byte_and_word_orders_round_trip() {
         let mut r = register("alicat-pc-modbus.toml", "pressure");
-        for (wo, bo) in [(Order::Big, Order::Big), (Order::Big, Order::Little), (Order::Little, Order::Big), (Order::Little, Order::Little)] {
+        for (wo, bo) in [
+            (Order::Big, Order::Big),
+            (Order::Big, Order::Little),
+            (Order::Little, Order::Big),
+            (Order::Little, Order::Little),
+        ] {
             r.word_order = wo;
             r.byte_order = bo;
             r.data_type = DataType::F64;
@@ -173,7 +202,10 @@ mod tests {
             assert_eq!(words.len(), 4);
             assert_eq!(decode(&r, &words).unwrap(), -1234.5678);
             r.data_type = DataType::I32;
-            assert_eq!(decode(&r, &encode(&r, -70000.0).unwrap()).unwrap(), -70000.0);
+            assert_eq!(
+                decode(&r, &encode(&r, -70000.0).unwrap()).unwrap(),
+                -70000.0
+            );
         }
     }
 }

@@ -48,7 +48,13 @@ async fn post_uncertainty(
     let mc = match params.monte_carlo {
         Some(trials) if trials > state.max_monte_carlo_trials => {
             let mut p = Problems::default();
-            p.at("monte_carlo", format!("at most {} trials per request", state.max_monte_carlo_trials));
+            p.at(
+                "monte_carlo",
+                format!(
+                    "at most {} trials per request",
+                    state.max_monte_carlo_trials
+                ),
+            );
             return Err(AppError::Invalid(p));
         }
         Some(trials) => Some(MonteCarlo {
@@ -65,7 +71,9 @@ async fn post_uncertainty(
         .map_err(AppError::Invalid)
 }
 
-async fn post_regression(body: Bytes) -> Result<Json<calibration_profiles::regression::LineFit>, AppError> {
+async fn post_regression(
+    body: Bytes,
+) -> Result<Json<calibration_profiles::regression::LineFit>, AppError> {
     let req: calc::RegressionRequest = parse(&body)?;
     calc::regression(&req).map(Json).map_err(AppError::Invalid)
 }
@@ -75,7 +83,9 @@ async fn post_mpe(body: Bytes) -> Result<Json<calibration_profiles::mpe::Mpe>, A
     calc::mpe(&req).map(Json).map_err(AppError::Invalid)
 }
 
-async fn post_decide(body: Bytes) -> Result<Json<calibration_profiles::conformity::Decision>, AppError> {
+async fn post_decide(
+    body: Bytes,
+) -> Result<Json<calibration_profiles::conformity::Decision>, AppError> {
     let req: calc::DecideRequest = parse(&body)?;
     calc::decide(&req).map(Json).map_err(AppError::Invalid)
 }
@@ -92,7 +102,12 @@ mod tests {
 
     async fn post(uri: &str, body: &str) -> (StatusCode, Value) {
         let resp = router(AppState::default())
-            .oneshot(Request::post(uri).header("content-type", "application/json").body(Body::from(body.to_owned())).unwrap())
+            .oneshot(
+                Request::post(uri)
+                    .header("content-type", "application/json")
+                    .body(Body::from(body.to_owned()))
+                    .unwrap(),
+            )
             .await
             .unwrap();
         let status = resp.status();

@@ -26,12 +26,27 @@ impl IntoResponse for AppError {
     fn into_response(self) -> Response {
         let (status, code, problems, message) = match &self {
             AppError::Malformed(p) => (StatusCode::BAD_REQUEST, "malformed_request", Some(p), None),
-            AppError::Invalid(p) => (StatusCode::UNPROCESSABLE_ENTITY, "invalid_input", Some(p), None),
-            AppError::NotFound(path) => (StatusCode::NOT_FOUND, "not_found", None, Some(format!("no such resource: {path}"))),
+            AppError::Invalid(p) => (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "invalid_input",
+                Some(p),
+                None,
+            ),
+            AppError::NotFound(path) => (
+                StatusCode::NOT_FOUND,
+                "not_found",
+                None,
+                Some(format!("no such resource: {path}")),
+            ),
             AppError::Internal(e) => {
                 // The cause chain stays in the log; the client learns only that it failed.
                 tracing::error!(error = format!("{e:#}"), "internal error");
-                (StatusCode::INTERNAL_SERVER_ERROR, "internal", None, Some("internal error; the details are in the server log".to_owned()))
+                (
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "internal",
+                    None,
+                    Some("internal error; the details are in the server log".to_owned()),
+                )
             }
         };
         let body = match problems {

@@ -35,7 +35,9 @@ pub fn router(state: AppState) -> Router {
 }
 
 async fn healthz() -> axum::Json<serde_json::Value> {
-    axum::Json(serde_json::json!({ "status": "ok", "engine_version": calibration_profiles::ENGINE_VERSION }))
+    axum::Json(
+        serde_json::json!({ "status": "ok", "engine_version": calibration_profiles::ENGINE_VERSION }),
+    )
 }
 
 async fn not_found(uri: axum::http::Uri) -> AppError {

@@ -8,8 +8,16 @@ use e2e_tests::{TestServer, binary, workspace};
 use serde_json::Value;
 
 fn tdc_calc(args: &[&str]) -> Value {
-    let out = Command::new(binary("tdc-calc")).args(args).current_dir(workspace()).output().unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = Command::new(binary("tdc-calc"))
+        .args(args)
+        .current_dir(workspace())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     serde_json::from_slice(&out.stdout).unwrap()
 }
 
@@ -30,12 +38,30 @@ async fn api(server: &TestServer, path: &str, file: &str) -> Value {
 async fn the_server_and_the_cli_give_the_same_results() {
     let server = TestServer::start().await;
     let cases = [
-        ("uncertainty", "calibration-profiles/examples/ea-4-02-s2-weight.json"),
-        ("uncertainty", "calibration-profiles/examples/gum-h1-end-gauge.json"),
-        ("uncertainty", "calibration-profiles/examples/gum-h2-impedance.json"),
-        ("regression", "calibration-profiles/examples/gum-h3-thermometer.json"),
-        ("decide", "calibration-profiles/examples/ilac-g8-guard-band.json"),
-        ("decide", "calibration-profiles/examples/jcgm-106-two-limits.json"),
+        (
+            "uncertainty",
+            "calibration-profiles/examples/ea-4-02-s2-weight.json",
+        ),
+        (
+            "uncertainty",
+            "calibration-profiles/examples/gum-h1-end-gauge.json",
+        ),
+        (
+            "uncertainty",
+            "calibration-profiles/examples/gum-h2-impedance.json",
+        ),
+        (
+            "regression",
+            "calibration-profiles/examples/gum-h3-thermometer.json",
+        ),
+        (
+            "decide",
+            "calibration-profiles/examples/ilac-g8-guard-band.json",
+        ),
+        (
+            "decide",
+            "calibration-profiles/examples/jcgm-106-two-limits.json",
+        ),
     ];
     for (command, file) in cases {
         let from_cli = tdc_calc(&[command, file]);
@@ -53,13 +79,26 @@ async fn the_server_binary_reports_its_port_and_stops_cleanly_on_sigterm() {
         .spawn()
         .unwrap();
     let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
     let url = line.trim().rsplit(' ').next().unwrap().to_owned();
     assert!(url.starts_with("http://127.0.0.1:"), "{line}");
-    let health: Value = reqwest::get(format!("{url}/healthz")).await.unwrap().json().await.unwrap();
+    let health: Value = reqwest::get(format!("{url}/healthz"))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(health["status"], "ok");
     let pid = child.id().to_string();
-    assert!(Command::new("kill").args(["-TERM", &pid]).status().unwrap().success());
+    assert!(
+        Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .unwrap()
+            .success()
+    );
     let status = child.wait().unwrap();
     assert!(status.success(), "exit status {status}");
 }
