@@ -71,23 +71,29 @@ async fn post_uncertainty(
         .map_err(AppError::Invalid)
 }
 
+/// Parses the body, runs an engine function, and maps its problems to 422.
+fn compute<Req: DeserializeOwned, Resp>(
+    body: &Bytes,
+    f: impl FnOnce(&Req) -> Result<Resp, Problems>,
+) -> Result<Json<Resp>, AppError> {
+    let req: Req = parse(body)?;
+    f(&req).map(Json).map_err(AppError::Invalid)
+}
+
 async fn post_regression(
     body: Bytes,
 ) -> Result<Json<calibration_profiles::regression::LineFit>, AppError> {
-    let req: calc::RegressionRequest = parse(&body)?;
-    calc::regression(&req).map(Json).map_err(AppError::Invalid)
+    compute(&body, calc::regression)
 }
 
 async fn post_mpe(body: Bytes) -> Result<Json<calibration_profiles::mpe::Mpe>, AppError> {
-    let req: calc::MpeRequest = parse(&body)?;
-    calc::mpe(&req).map(Json).map_err(AppError::Invalid)
+    compute(&body, calc::mpe)
 }
 
 async fn post_decide(
     body: Bytes,
 ) -> Result<Json<calibration_profiles::conformity::Decision>, AppError> {
-    let req: calc::DecideRequest = parse(&body)?;
-    calc::decide(&req).map(Json).map_err(AppError::Invalid)
+    compute(&body, calc::decide)
 }
 
 #[cfg(test)]
