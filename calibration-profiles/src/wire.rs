@@ -26,6 +26,8 @@ pub mod v1 {
     pub struct Reading {
         /// UUIDv7 made at capture time; the idempotency key of the whole pipeline.
         pub reading_id: Uuid,
+        /// The instrument (bridge device) that produced the reading, as configured on the bridge.
+        pub device_id: String,
         /// Channel of the device profile, e.g. `mass` or `pressure`.
         pub channel: String,
         /// The value with the digits the instrument gave (e.g. `"100.0000"`).
@@ -37,12 +39,12 @@ pub mod v1 {
         pub captured_at: DateTime<Utc>,
     }
 
-    /// A batch from one bridge device.
+    /// A batch from one bridge; its readings may come from several of its devices.
     #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
     #[serde(deny_unknown_fields)]
     pub struct ReadingBatch {
-        /// The bridge device the token belongs to.
-        pub device_id: String,
+        /// The bridge the token belongs to.
+        pub bridge_id: String,
         pub readings: Vec<Reading>,
     }
 
@@ -78,6 +80,12 @@ pub mod v1 {
                 p.at(
                     "reading_id",
                     "must be a UUID version 7 made at capture time",
+                );
+            }
+            if !is_identifier(&self.device_id) {
+                p.at(
+                    "device_id",
+                    "must be a device id: lowercase letters, digits, `-` and `_`",
                 );
             }
             if self.channel.is_empty()
@@ -117,6 +125,15 @@ pub mod v1 {
         }
     }
 
+    /// Lowercase letters, digits, `-` and `_`, 1 to 64 characters.
+    #[must_use]
+    pub fn is_identifier(s: &str) -> bool {
+        !s.is_empty()
+            && s.len() <= 64
+            && s.chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_')
+    }
+
     #[cfg(test)]
     mod tests {
         use super::*;
@@ -124,6 +141,7 @@ pub mod v1 {
         fn reading() -> Reading {
             Reading {
                 reading_id: Uuid::now_v7(),
+                device_id: "balance-1".into(),
                 channel: "mass".into(),
                 value: "100.0000".into(),
                 unit: "g".into(),
@@ -136,7 +154,7 @@ pub mod v1 {
         #[test]
         fn a_batch_round_trips_through_json() {
             let b = ReadingBatch {
-                device_id: "bench-1".into(),
+                bridge_id: "bench-1".into(),
                 readings: vec![reading()],
             };
             let text = serde_json::to_string(&b).unwrap();
@@ -148,11 +166,12 @@ pub mod v1 {
         fn validation_names_every_bad_field() {
             let mut r = reading();
             r.reading_id = Uuid::nil();
+            r.device_id = "Balance 1".into();
             r.value = "12,5".into();
             r.unit = "gr".into();
             let p = r.validate().unwrap_err();
             let paths: Vec<&str> = p.iter().map(|p| p.path.as_str()).collect();
-            assert_eq!(paths, ["reading_id", "value", "unit"]);
+            assert_eq!(paths, ["reading_id", "device_id", "value", "unit"]);
             assert_eq!(reading().validate().unwrap(), 100.0);
         }
     }

@@ -60,6 +60,46 @@ impl FileKind {
     }
 }
 
+/// The instrument profiles shipped with the crate, as `(file name, text)`.
+pub const SHIPPED_INSTRUMENTS: &[(&str, &str)] = &[
+    (
+        "mettler-toledo-mt-sics.toml",
+        include_str!("../../instruments/mettler-toledo-mt-sics.toml"),
+    ),
+    (
+        "sartorius-sbi.toml",
+        include_str!("../../instruments/sartorius-sbi.toml"),
+    ),
+    (
+        "and-gx-a.toml",
+        include_str!("../../instruments/and-gx-a.toml"),
+    ),
+    (
+        "keysight-34401a-scpi.toml",
+        include_str!("../../instruments/keysight-34401a-scpi.toml"),
+    ),
+    (
+        "alicat-pc-modbus.toml",
+        include_str!("../../instruments/alicat-pc-modbus.toml"),
+    ),
+    (
+        "eurotherm-3216-modbus.toml",
+        include_str!("../../instruments/eurotherm-3216-modbus.toml"),
+    ),
+    (
+        "advantech-adam-6051-counter.toml",
+        include_str!("../../instruments/advantech-adam-6051-counter.toml"),
+    ),
+];
+
+/// The shipped instrument profile with id `id`, validated.
+pub fn shipped_instrument(id: &str) -> Option<Result<Instrument, Problems>> {
+    SHIPPED_INSTRUMENTS
+        .iter()
+        .find(|(name, _)| name.strip_suffix(".toml") == Some(id))
+        .map(|(_, text)| Instrument::from_toml(text))
+}
+
 /// JSON Schemas of every data format, as `(file name, pretty JSON)`.
 #[must_use]
 pub fn schemas() -> Vec<(&'static str, String)> {

@@ -58,3 +58,27 @@ fn frozen_version_1_reference_files_still_load() {
         "expected reference files of all four kinds, found {count}"
     );
 }
+
+/// The embedded list of instrument profiles names every file of `instruments/`, each valid.
+#[test]
+fn every_instrument_profile_is_shipped_and_valid() {
+    use calibration_profiles::profile::{SHIPPED_INSTRUMENTS, shipped_instrument};
+    let mut on_disk: Vec<String> = std::fs::read_dir(crate_path("instruments"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".toml"))
+        .collect();
+    on_disk.sort();
+    let mut shipped: Vec<String> = SHIPPED_INSTRUMENTS
+        .iter()
+        .map(|(n, _)| (*n).to_owned())
+        .collect();
+    shipped.sort();
+    assert_eq!(on_disk, shipped);
+    for name in shipped {
+        let id = name.trim_end_matches(".toml");
+        if let Err(p) = shipped_instrument(id).unwrap() {
+            panic!("{name}:\n{p}");
+        }
+    }
+}
