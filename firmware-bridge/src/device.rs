@@ -169,12 +169,17 @@ where
         .and_then(|s| s.line_ending.clone())
         .unwrap_or_else(|| "\r\n".to_owned());
     let mut framer = LineFramer::new(&ending, 4096);
-    let mut detector = dev
-        .instrument
-        .profile
-        .stability
-        .as_ref()
-        .map(StabilityDetector::new);
+    // Streaming devices are also judged by the profile's criterion (N values within a band
+    // over a window); a polled reading keeps the device's own stability flag.
+    let mut detector = match dev.mode {
+        Mode::Stream => dev
+            .instrument
+            .profile
+            .stability
+            .as_ref()
+            .map(StabilityDetector::new),
+        Mode::Poll | Mode::Listen => None,
+    };
     if dev.mode == Mode::Stream {
         send(&mut io, &codec, "stream_start").await?;
     }

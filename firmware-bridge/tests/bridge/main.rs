@@ -1,4 +1,6 @@
 //! Integration tests of the bridge and its simulator over real transports (pseudo-terminals,
 //! loopback TCP) and against a Modbus implementation we did not write (pymodbus).
 
+mod pipeline;
+mod receiver;
 mod sim;
