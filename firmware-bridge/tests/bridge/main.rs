@@ -1,6 +1,8 @@
 //! Integration tests of the bridge and its simulator over real transports (pseudo-terminals,
 //! loopback TCP) and against a Modbus implementation we did not write (pymodbus).
 
+mod modbus;
 mod pipeline;
 mod receiver;
 mod sim;
+mod support;
