@@ -376,6 +376,62 @@ pub async fn run_modbus(
     }
 }
 
+/// Why a setpoint was not written.
+#[derive(Debug, thiserror::Error)]
+pub enum WriteError {
+    #[error("channel `{0}` has no register in the profile")]
+    UnknownChannel(String),
+    #[error("the profile does not allow writing `{0}`")]
+    NotWritable(String),
+    #[error("unit: {0}")]
+    Unit(String),
+    #[error(transparent)]
+    Encode(#[from] CodecError),
+    #[error("the device refused the write: Modbus exception {0}")]
+    Exception(tokio_modbus::ExceptionCode),
+    #[error("transport: {0}")]
+    Transport(#[from] tokio_modbus::Error),
+    #[error("no answer within {0:?}")]
+    Timeout(Duration),
+}
+
+/// Writes a setpoint (e.g. "200 kPa") to a writable register of the profile, converting the
+/// value to the register's unit first.
+pub async fn write_setpoint(
+    ctx: &mut Context,
+    dev: &DeviceConfig,
+    channel: &str,
+    value: &calibration_profiles::units::Quantity,
+) -> Result<(), WriteError> {
+    use tokio_modbus::client::Writer;
+    let reg = dev
+        .instrument
+        .profile
+        .registers
+        .iter()
+        .find(|r| r.channel == channel)
+        .ok_or_else(|| WriteError::UnknownChannel(channel.to_owned()))?;
+    if !reg.writable || reg.function != RegisterFunction::Holding {
+        return Err(WriteError::NotWritable(channel.to_owned()));
+    }
+    let v = value
+        .unit
+        .convert_value(value.value, reg.unit)
+        .map_err(|e| WriteError::Unit(e.to_string()))?;
+    let words = codec::modbus::encode(reg, v)?;
+    match tokio::time::timeout(
+        dev.response_timeout,
+        ctx.write_multiple_registers(reg.address, &words),
+    )
+    .await
+    {
+        Err(_) => Err(WriteError::Timeout(dev.response_timeout)),
+        Ok(Err(e)) => Err(WriteError::Transport(e)),
+        Ok(Ok(Err(x))) => Err(WriteError::Exception(x)),
+        Ok(Ok(Ok(()))) => Ok(()),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -48,6 +48,19 @@ enum Command {
         #[arg(long)]
         baud: Option<u32>,
     },
+    /// Write a setpoint to a Modbus device, where its profile allows (e.g. a pressure
+    /// controller's target). Over RTU, stop the daemon first: one program owns a serial port.
+    Write {
+        #[arg(long, env = "TDC_BRIDGE_CONFIG")]
+        config: PathBuf,
+        #[arg(long)]
+        device: String,
+        #[arg(long)]
+        channel: String,
+        /// Value with its unit, e.g. "200 kPa".
+        #[arg(long)]
+        value: String,
+    },
     /// Show devices, their last reading, the outbox depth and the server link.
     Status {
         #[arg(long, env = "TDC_BRIDGE_CONFIG")]
@@ -212,6 +225,41 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             for a in answers {
                 println!("{}: {}", a.profile, a.what);
             }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Write {
+            config,
+            device,
+            channel,
+            value,
+        } => {
+            let Some((_, cfg, _)) = load(&config)? else {
+                return Ok(ExitCode::from(2));
+            };
+            let quantity = calibration_profiles::units::Quantity::parse(&value)
+                .map_err(|e| anyhow::anyhow!("--value: {e}"))?;
+            let Some(dev) = cfg.devices.iter().find(|d| d.id == device) else {
+                bail!("--device: no device `{device}` in {}", config.display());
+            };
+            let mut ctx = match &dev.link {
+                firmware_bridge::config::Link::Serial { port, settings } => {
+                    tokio_modbus::client::rtu::attach_slave(
+                        supervisor::open_serial(port, settings)
+                            .with_context(|| format!("while opening {port}"))?,
+                        tokio_modbus::Slave(dev.unit_id),
+                    )
+                }
+                firmware_bridge::config::Link::Tcp { address } => {
+                    tokio_modbus::client::tcp::attach_slave(
+                        tokio::net::TcpStream::connect(address)
+                            .await
+                            .with_context(|| format!("while connecting to {address}"))?,
+                        tokio_modbus::Slave(dev.unit_id),
+                    )
+                }
+            };
+            firmware_bridge::device::write_setpoint(&mut ctx, dev, &channel, &quantity).await?;
+            println!("{device}: {channel} set to {quantity}");
             Ok(ExitCode::SUCCESS)
         }
         Command::Status { config, json } => {

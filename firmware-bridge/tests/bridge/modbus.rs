@@ -15,8 +15,17 @@ use tokio_modbus::Slave;
 use crate::pipeline::config;
 use crate::support::{free_port, pty_pair, python_with_pymodbus, script, spawn};
 
-async fn collect(ctx: tokio_modbus::client::Context, dev: DeviceConfig, outbox: &Outbox, want: u64) {
-    let capture = Capture { device_id: dev.id.clone(), outbox: outbox.clone(), wake: Arc::new(Notify::new()) };
+async fn collect(
+    ctx: tokio_modbus::client::Context,
+    dev: DeviceConfig,
+    outbox: &Outbox,
+    want: u64,
+) {
+    let capture = Capture {
+        device_id: dev.id.clone(),
+        outbox: outbox.clone(),
+        wake: Arc::new(Notify::new()),
+    };
     let (tx, mut rx) = watch::channel(false);
     let run = tokio::spawn(async move { device::run_modbus(ctx, &dev, &capture, &mut rx).await });
     tokio::time::timeout(Duration::from_secs(10), async {
@@ -35,19 +44,30 @@ async fn collect(ctx: tokio_modbus::client::Context, dev: DeviceConfig, outbox: 
 #[tokio::test]
 async fn reads_a_pymodbus_tcp_server() {
     let port = free_port();
-    let _server = spawn(python_with_pymodbus().arg(script("pymodbus_server.py")).args(["tcp", &port.to_string(), "1", "0=0xE240,0x0001"]));
+    let _server = spawn(
+        python_with_pymodbus()
+            .arg(script("pymodbus_server.py"))
+            .args(["tcp", &port.to_string(), "1", "0=0xE240,0x0001"]),
+    );
     let dir = tempfile::tempdir().unwrap();
-    let extra = format!("[[devices]]\nid = \"counter-1\"\nprofile = \"advantech-adam-6051-counter\"\ninterval_ms = 50\n[devices.tcp]\naddress = \"127.0.0.1:{port}\"\n");
+    let extra = format!(
+        "[[devices]]\nid = \"counter-1\"\nprofile = \"advantech-adam-6051-counter\"\ninterval_ms = 50\n[devices.tcp]\naddress = \"127.0.0.1:{port}\"\n"
+    );
     let dev = config("http://127.0.0.1:9", dir.path(), &extra).devices[1].clone();
     let outbox = Outbox::open(dir.path(), 1000).await.unwrap();
-    let stream = tokio::net::TcpStream::connect(("127.0.0.1", port)).await.unwrap();
+    let stream = tokio::net::TcpStream::connect(("127.0.0.1", port))
+        .await
+        .unwrap();
     let ctx = tokio_modbus::client::tcp::attach_slave(stream, Slave(dev.unit_id));
     collect(ctx, dev, &outbox, 2).await;
     let rs = outbox.peek(10).await.unwrap();
     let pulses = rs.iter().find(|r| r.channel == "pulses").unwrap();
     let litres = rs.iter().find(|r| r.channel == "volume").unwrap();
     assert_eq!(pulses.value, "123456");
-    assert_eq!((litres.value.as_str(), litres.unit.as_str()), ("1234.56", "L"));
+    assert_eq!(
+        (litres.value.as_str(), litres.unit.as_str()),
+        ("1234.56", "L")
+    );
     assert_eq!(litres.raw, Raw::Words(vec![0xE240, 0x0001]));
 }
 
@@ -58,19 +78,108 @@ async fn reads_a_pymodbus_tcp_server() {
 async fn reads_a_pymodbus_rtu_server_on_a_pty_and_records_exceptions() {
     let tmp = tempfile::tempdir().unwrap();
     let (_socat, a, b) = pty_pair(tmp.path());
-    let _server = spawn(python_with_pymodbus().arg(script("pymodbus_server.py")).args(["rtu", a.to_str().unwrap(), "19200", "1", "1353=0x42CA,0xA666"]));
-    let extra = format!("[[devices]]\nid = \"pressure-1\"\nprofile = \"alicat-pc-modbus\"\ninterval_ms = 50\nresponse_timeout_ms = 500\nchannels = [\"pressure\", \"setpoint\"]\n[devices.serial]\nport = \"{}\"\n", b.display());
+    let _server = spawn(
+        python_with_pymodbus()
+            .arg(script("pymodbus_server.py"))
+            .args([
+                "rtu",
+                a.to_str().unwrap(),
+                "19200",
+                "1",
+                "1353=0x42CA,0xA666",
+            ]),
+    );
+    let extra = format!(
+        "[[devices]]\nid = \"pressure-1\"\nprofile = \"alicat-pc-modbus\"\ninterval_ms = 50\nresponse_timeout_ms = 500\nchannels = [\"pressure\", \"setpoint\"]\n[devices.serial]\nport = \"{}\"\n",
+        b.display()
+    );
     let cfg = config("http://127.0.0.1:9", tmp.path(), &extra);
     let dev = cfg.devices[1].clone();
     let outbox = Outbox::open(tmp.path(), 1000).await.unwrap();
     let io = match &dev.link {
-        firmware_bridge::config::Link::Serial { port, settings } => open_serial(port, settings).unwrap(),
+        firmware_bridge::config::Link::Serial { port, settings } => {
+            open_serial(port, settings).unwrap()
+        }
         other => panic!("{other:?}"),
     };
     let ctx = tokio_modbus::client::rtu::attach_slave(io, Slave(dev.unit_id));
     collect(ctx, dev, &outbox, 3).await;
     let rs = outbox.peek(10).await.unwrap();
-    assert!(rs.iter().all(|r| r.channel == "pressure" && r.value == "101.325" && r.unit == "kPa"), "{rs:?}");
+    assert!(
+        rs.iter()
+            .all(|r| r.channel == "pressure" && r.value == "101.325" && r.unit == "kPa"),
+        "{rs:?}"
+    );
     let status = outbox.device_statuses().await.unwrap();
-    assert!(status[0].last_error.as_deref().unwrap_or_default().contains("Modbus exception"), "{status:?}");
+    assert!(
+        status[0]
+            .last_error
+            .as_deref()
+            .unwrap_or_default()
+            .contains("Modbus exception"),
+        "{status:?}"
+    );
+}
+
+/// A setpoint write goes to the profile's writable register in its unit (200 kPa →
+/// 43 48 00 00, hardware-docs/alicat-pc-modbus); read-only channels and wrong units are refused
+/// before anything is sent.
+#[tokio::test]
+async fn writes_a_setpoint_only_where_the_profile_allows() {
+    use calibration_profiles::units::Quantity;
+    use tokio_modbus::client::Reader;
+    let tmp = tempfile::tempdir().unwrap();
+    let (_socat, a, b) = pty_pair(tmp.path());
+    let _server = spawn(
+        python_with_pymodbus()
+            .arg(script("pymodbus_server.py"))
+            .args([
+                "rtu",
+                a.to_str().unwrap(),
+                "19200",
+                "1",
+                "1349=0,0",
+                "1353=0x42CA,0xA666",
+            ]),
+    );
+    let extra = format!(
+        "[[devices]]\nid = \"pressure-1\"\nprofile = \"alicat-pc-modbus\"\n[devices.serial]\nport = \"{}\"\n",
+        b.display()
+    );
+    let dev = config("http://127.0.0.1:9", tmp.path(), &extra).devices[1].clone();
+    let io = match &dev.link {
+        firmware_bridge::config::Link::Serial { port, settings } => {
+            open_serial(port, settings).unwrap()
+        }
+        other => panic!("{other:?}"),
+    };
+    let mut ctx = tokio_modbus::client::rtu::attach_slave(io, Slave(dev.unit_id));
+    device::write_setpoint(
+        &mut ctx,
+        &dev,
+        "setpoint",
+        &Quantity::parse("2 bar").unwrap(),
+    )
+    .await
+    .unwrap();
+    let words = ctx.read_holding_registers(1349, 2).await.unwrap().unwrap();
+    assert_eq!(words, vec![0x4348, 0x0000]);
+    let e = device::write_setpoint(
+        &mut ctx,
+        &dev,
+        "pressure",
+        &Quantity::parse("1 kPa").unwrap(),
+    )
+    .await
+    .unwrap_err();
+    assert!(matches!(e, device::WriteError::NotWritable(_)), "{e}");
+    let e = device::write_setpoint(
+        &mut ctx,
+        &dev,
+        "setpoint",
+        &Quantity::parse("20 °C").unwrap(),
+    )
+    .await
+    .unwrap_err();
+    assert!(matches!(e, device::WriteError::Unit(_)), "{e}");
 }
