@@ -7,12 +7,21 @@ use firmware_bridge::codec::framing::LineFramer;
 use firmware_bridge::codec::line::LineCodec;
 use libfuzzer_sys::fuzz_target;
 
+/// Profiles are parsed once; each run only decodes.
+static CODECS: std::sync::LazyLock<Vec<(String, LineCodec)>> = std::sync::LazyLock::new(|| {
+    SHIPPED_INSTRUMENTS
+        .iter()
+        .filter_map(|(_, text)| Instrument::from_toml(text).ok())
+        .filter_map(|i| {
+            let ending = i.profile.serial.as_ref()?.line_ending.clone()?;
+            Some((ending, LineCodec::new(i)))
+        })
+        .collect()
+});
+
 fuzz_target!(|data: &[u8]| {
-    for (_, text) in SHIPPED_INSTRUMENTS {
-        let Ok(inst) = Instrument::from_toml(text) else { continue };
-        let Some(ending) = inst.profile.serial.as_ref().and_then(|s| s.line_ending.clone()) else { continue };
-        let codec = LineCodec::new(inst);
-        let mut framer = LineFramer::new(&ending, 256);
+    for (ending, codec) in CODECS.iter() {
+        let mut framer = LineFramer::new(ending, 256);
         // Feed in two chunks so splits inside a line ending are exercised.
         let (a, b) = data.split_at(data.len() / 2);
         for chunk in [a, b] {
