@@ -37,8 +37,12 @@ impl tokio_modbus::server::Service for Bank {
 
     fn call(&self, req: Self::Request) -> Self::Future {
         std::future::ready(match req {
-            Request::ReadHoldingRegisters(addr, cnt) if usize::from(addr) + usize::from(cnt) <= 100 => {
-                Ok(Response::ReadHoldingRegisters((addr..addr + cnt).map(|a| 0x4000 + a).collect()))
+            Request::ReadHoldingRegisters(addr, cnt)
+                if usize::from(addr) + usize::from(cnt) <= 100 =>
+            {
+                Ok(Response::ReadHoldingRegisters(
+                    (addr..addr + cnt).map(|a| 0x4000 + a).collect(),
+                ))
             }
             _ => Err(ExceptionCode::IllegalDataAddress),
         })
@@ -46,12 +50,18 @@ impl tokio_modbus::server::Service for Bank {
 }
 
 fn serve() {
-    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build().expect("runtime");
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .expect("runtime");
     rt.block_on(async {
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
         println!("{}", listener.local_addr().expect("addr").port());
         let server = Server::new(listener);
-        let on_connected = |stream, addr| async move { accept_tcp_connection(stream, addr, |_| Ok(Some(Arc::new(Bank)))) };
+        let on_connected = |stream, addr| async move {
+            accept_tcp_connection(stream, addr, |_| Ok(Some(Arc::new(Bank))))
+        };
         let _ = server.serve(&on_connected, |_| {}).await;
     });
 }
@@ -66,20 +76,30 @@ impl Drop for Kill {
 
 fn first_line(child: &mut Child) -> String {
     let mut line = String::new();
-    BufReader::new(child.stdout.take().expect("piped stdout")).read_line(&mut line).expect("read");
+    BufReader::new(child.stdout.take().expect("piped stdout"))
+        .read_line(&mut line)
+        .expect("read");
     line.trim().to_owned()
 }
 
 /// The bridge's driver: read 10 registers and decode the first two as the profile's f32.
 async fn ours(port: u16) -> f64 {
-    let stream = tokio::net::TcpStream::connect(("127.0.0.1", port)).await.expect("connect");
+    let stream = tokio::net::TcpStream::connect(("127.0.0.1", port))
+        .await
+        .expect("connect");
     let mut ctx = tokio_modbus::client::tcp::attach_slave(stream, Slave(1));
-    let profile = shipped_instrument("alicat-pc-modbus").expect("shipped").expect("valid");
+    let profile = shipped_instrument("alicat-pc-modbus")
+        .expect("shipped")
+        .expect("valid");
     let reg = profile.profile.registers[0].clone();
     let start = Instant::now();
     let mut n = 0u64;
     while start.elapsed().as_secs_f64() < SECONDS {
-        let words = ctx.read_holding_registers(0, 10).await.expect("transport").expect("no exception");
+        let words = ctx
+            .read_holding_registers(0, 10)
+            .await
+            .expect("transport")
+            .expect("no exception");
         let _ = firmware_bridge::codec::modbus::decode(&reg, &words[..2]);
         n += 1;
     }
@@ -89,7 +109,10 @@ async fn ours(port: u16) -> f64 {
 fn rate_of(output: &std::process::Output) -> Option<f64> {
     String::from_utf8_lossy(&output.stdout)
         .lines()
-        .find_map(|l| l.strip_prefix("transactions_per_second ").and_then(|v| v.trim().parse().ok()))
+        .find_map(|l| {
+            l.strip_prefix("transactions_per_second ")
+                .and_then(|v| v.trim().parse().ok())
+        })
 }
 
 fn bench_dir() -> PathBuf {
@@ -100,7 +123,10 @@ fn libmodbus(port: u16) -> Option<f64> {
     let out_dir = std::env::temp_dir().join("tdc-bench-libmodbus");
     let exe = out_dir.join("poll");
     std::fs::create_dir_all(&out_dir).ok()?;
-    let flags = Command::new("pkg-config").args(["--cflags", "--libs", "libmodbus"]).output().ok()?;
+    let flags = Command::new("pkg-config")
+        .args(["--cflags", "--libs", "libmodbus"])
+        .output()
+        .ok()?;
     if !flags.status.success() {
         return None;
     }
@@ -116,7 +142,12 @@ fn libmodbus(port: u16) -> Option<f64> {
     if !ok {
         return None;
     }
-    rate_of(&Command::new(&exe).args(["127.0.0.1", &port.to_string(), &SECONDS.to_string()]).output().ok()?)
+    rate_of(
+        &Command::new(&exe)
+            .args(["127.0.0.1", &port.to_string(), &SECONDS.to_string()])
+            .output()
+            .ok()?,
+    )
 }
 
 fn pymodbus(port: u16) -> Option<f64> {
@@ -134,18 +165,29 @@ fn ratio(what: &str, ours: f64, base: Option<f64>, target: f64) {
         Some(b) => {
             let r = ours / b;
             let verdict = if r >= target { "meets" } else { "BELOW" };
-            println!("  vs {what:<10} {b:>10.0} tx/s   ratio {r:>6.2}   target ≥ {target}  {verdict}");
+            println!(
+                "  vs {what:<10} {b:>10.0} tx/s   ratio {r:>6.2}   target ≥ {target}  {verdict}"
+            );
         }
-        None => println!("  vs {what:<10} not measured (baseline missing; bench/run.sh installs it)"),
+        None => {
+            println!("  vs {what:<10} not measured (baseline missing; bench/run.sh installs it)");
+        }
     }
 }
 
 fn modbus_tcp() {
     let exe = std::env::current_exe().expect("own path");
-    let mut server = Command::new(exe).env("TDC_BENCH_SERVE", "1").stdout(Stdio::piped()).spawn().expect("server");
+    let mut server = Command::new(exe)
+        .env("TDC_BENCH_SERVE", "1")
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("server");
     let port: u16 = first_line(&mut server).parse().expect("port");
     let _server = Kill(server);
-    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
     let o = rt.block_on(ours(port));
     let lib = libmodbus(port);
     let py = pymodbus(port);
@@ -161,7 +203,10 @@ fn main() {
         return;
     }
     // `cargo bench` passes `--bench`; a filter argument selects one part.
-    let filter = std::env::args().skip(1).find(|a| !a.starts_with('-')).unwrap_or_default();
+    let filter = std::env::args()
+        .skip(1)
+        .find(|a| !a.starts_with('-'))
+        .unwrap_or_default();
     if filter.is_empty() || "modbus".contains(&filter) {
         modbus_tcp();
     }

@@ -316,6 +316,7 @@ impl RawConfig {
     }
 }
 
+#[allow(clippy::too_many_lines)] // link, mode, commands, channels, timing: one rule after another
 fn validate_device(
     d: &RawDevice,
     path: &str,
@@ -416,11 +417,7 @@ fn validate_device(
             return None;
         }
     };
-    let mode = d.mode.unwrap_or(if pr.protocol == Protocol::Modbus {
-        Mode::Poll
-    } else {
-        Mode::Poll
-    });
+    let mode = d.mode.unwrap_or(Mode::Poll);
     let poll_commands = if pr.protocol == Protocol::Modbus {
         if d.poll_commands.is_some() {
             p.at(

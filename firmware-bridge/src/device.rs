@@ -130,7 +130,10 @@ impl StabilityDetector {
             .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), (_, v, _)| {
                 (lo.min(*v), hi.max(*v))
             });
-        same_unit && hi - lo <= band && at.duration_since(first) <= self.window
+        // A relative allowance of 1e-9 absorbs the rounding of decimal readings in binary.
+        same_unit
+            && hi - lo <= band * (1.0 + 1e-9) + f64::EPSILON * hi.abs()
+            && at.duration_since(first) <= self.window
     }
 }
 

@@ -35,7 +35,7 @@ pub enum Outcome {
 const MIN_BACKOFF: Duration = Duration::from_millis(500);
 const MAX_BACKOFF: Duration = Duration::from_secs(30);
 /// A refused token will not fix itself quickly; do not hammer the server.
-const AUTH_BACKOFF: Duration = Duration::from_secs(60);
+const AUTH_BACKOFF: Duration = Duration::from_mins(1);
 
 /// Sends batches from the outbox to the server.
 #[derive(Debug)]

@@ -17,4 +17,5 @@ pub mod device;
 pub mod forward;
 pub mod outbox;
 pub mod probe;
+pub mod sim;
 pub mod supervisor;

@@ -44,7 +44,7 @@ pub enum OutboxError {
 fn classify(e: sqlx::Error) -> OutboxError {
     let full = e
         .as_database_error()
-        .and_then(|d| d.code())
+        .and_then(sqlx::error::DatabaseError::code)
         .is_some_and(|c| c == "13" || c == "4874"); // SQLITE_FULL, SQLITE_IOERR_SHMSIZE
     if full || e.to_string().contains("database or disk is full") {
         OutboxError::DiskFull(e)

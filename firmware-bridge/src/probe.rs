@@ -146,16 +146,16 @@ pub async fn probe_tcp(address: &str, instruments: &[Instrument]) -> Vec<Answer>
                 }
             }
         };
-        if let Ok(Ok(Ok(words))) = tokio::time::timeout(Duration::from_secs(1), read).await {
-            if let Ok(v) = modbus::decode(reg, &words) {
-                answers.push(Answer {
-                    profile: inst.profile.id.clone(),
-                    what: format!(
-                        "{} = {v} {} (registers {words:04X?})",
-                        reg.channel, reg.unit
-                    ),
-                });
-            }
+        if let Ok(Ok(Ok(words))) = tokio::time::timeout(Duration::from_secs(1), read).await
+            && let Ok(v) = modbus::decode(reg, &words)
+        {
+            answers.push(Answer {
+                profile: inst.profile.id.clone(),
+                what: format!(
+                    "{} = {v} {} (registers {words:04X?})",
+                    reg.channel, reg.unit
+                ),
+            });
         }
     }
     answers

@@ -157,7 +157,7 @@ pub async fn run(cfg: BridgeConfig, shutdown: watch::Receiver<bool>) -> Result<(
             shutdown.clone(),
         ))),
         Err(e) => {
-            tracing::error!(error = %e, "cannot build the HTTP client; readings stay in the outbox")
+            tracing::error!(error = %e, "cannot build the HTTP client; readings stay in the outbox");
         }
     }
     let mut shutdown_wait = shutdown.clone();

@@ -93,6 +93,7 @@ pub const SHIPPED_INSTRUMENTS: &[(&str, &str)] = &[
 ];
 
 /// The shipped instrument profile with id `id`, validated.
+#[must_use]
 pub fn shipped_instrument(id: &str) -> Option<Result<Instrument, Problems>> {
     SHIPPED_INSTRUMENTS
         .iter()

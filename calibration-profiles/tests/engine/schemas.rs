@@ -66,7 +66,11 @@ fn every_instrument_profile_is_shipped_and_valid() {
     let mut on_disk: Vec<String> = std::fs::read_dir(crate_path("instruments"))
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .filter(|n| n.ends_with(".toml"))
+        .filter(|n| {
+            std::path::Path::new(n)
+                .extension()
+                .is_some_and(|e| e == "toml")
+        })
         .collect();
     on_disk.sort();
     let mut shipped: Vec<String> = SHIPPED_INSTRUMENTS

@@ -100,7 +100,7 @@ async fn reads_a_pymodbus_rtu_server_on_a_pty_and_records_exceptions() {
         firmware_bridge::config::Link::Serial { port, settings } => {
             open_serial(port, settings).unwrap()
         }
-        other => panic!("{other:?}"),
+        other @ firmware_bridge::config::Link::Tcp { .. } => panic!("{other:?}"),
     };
     let ctx = tokio_modbus::client::rtu::attach_slave(io, Slave(dev.unit_id));
     collect(ctx, dev, &outbox, 3).await;
@@ -151,7 +151,7 @@ async fn writes_a_setpoint_only_where_the_profile_allows() {
         firmware_bridge::config::Link::Serial { port, settings } => {
             open_serial(port, settings).unwrap()
         }
-        other => panic!("{other:?}"),
+        other @ firmware_bridge::config::Link::Tcp { .. } => panic!("{other:?}"),
     };
     let mut ctx = tokio_modbus::client::rtu::attach_slave(io, Slave(dev.unit_id));
     device::write_setpoint(

@@ -57,11 +57,11 @@ async fn ingest(
             continue;
         }
         s.arrivals.push(r.reading_id);
-        if s.readings.contains_key(&r.reading_id) {
-            duplicates += 1;
-        } else {
-            s.readings.insert(r.reading_id, r);
+        if let std::collections::hash_map::Entry::Vacant(e) = s.readings.entry(r.reading_id) {
+            e.insert(r);
             accepted += 1;
+        } else {
+            duplicates += 1;
         }
     }
     if s.lose_answers > 0 {
