@@ -4,6 +4,7 @@
 mod e2e;
 mod modbus;
 mod pipeline;
+mod protocols;
 mod receiver;
 mod sim;
 mod support;
