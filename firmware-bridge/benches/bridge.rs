@@ -11,6 +11,7 @@
 //! 3. Resident memory of `tdc-bridge` with 8 devices polling (target < 15 MB), and its CPU
 //!    use while they poll once a second (target: near zero).
 
+use std::fmt::Write as _;
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -338,11 +339,19 @@ fn memory_and_cpu() {
             ])
             .0,
         );
-        devices.push_str(&format!("[[devices]]\nid = \"balance-{i}\"\nprofile = \"{profile}\"\n[devices.serial]\nport = \"{}\"\n", link.display()));
+        let _ = write!(
+            devices,
+            "[[devices]]\nid = \"balance-{i}\"\nprofile = \"{profile}\"\n[devices.serial]\nport = \"{}\"\n",
+            link.display()
+        );
     }
     let link = dir.path().join("dmm");
     sims.push(sim(&["multimeter", "--link", link.to_str().expect("utf-8")]).0);
-    devices.push_str(&format!("[[devices]]\nid = \"dmm\"\nprofile = \"keysight-34401a-scpi\"\npoll_commands = [\"measure_dc_voltage\"]\n[devices.serial]\nport = \"{}\"\n", link.display()));
+    let _ = write!(
+        devices,
+        "[[devices]]\nid = \"dmm\"\nprofile = \"keysight-34401a-scpi\"\npoll_commands = [\"measure_dc_voltage\"]\n[devices.serial]\nport = \"{}\"\n",
+        link.display()
+    );
     for (name, profile) in [
         ("pressure", "alicat-pc-modbus"),
         ("bath", "eurotherm-3216-modbus"),
@@ -359,12 +368,19 @@ fn memory_and_cpu() {
             ])
             .0,
         );
-        devices.push_str(&format!("[[devices]]\nid = \"{name}\"\nprofile = \"{profile}\"\n[devices.serial]\nport = \"{}\"\n", link.display()));
+        let _ = write!(
+            devices,
+            "[[devices]]\nid = \"{name}\"\nprofile = \"{profile}\"\n[devices.serial]\nport = \"{}\"\n",
+            link.display()
+        );
     }
     let (counter, line) = sim(&["modbus", "--device", "counter", "--tcp", "127.0.0.1:0"]);
     sims.push(counter);
     let addr = line.rsplit(' ').next().unwrap_or_default().to_owned();
-    devices.push_str(&format!("[[devices]]\nid = \"counter\"\nprofile = \"advantech-adam-6051-counter\"\n[devices.tcp]\naddress = \"{addr}\"\n"));
+    let _ = write!(
+        devices,
+        "[[devices]]\nid = \"counter\"\nprofile = \"advantech-adam-6051-counter\"\n[devices.tcp]\naddress = \"{addr}\"\n"
+    );
 
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(1)
