@@ -8,5 +8,9 @@
 // Tests compare exactly representable values exactly; tolerances elsewhere are explicit.
 #![cfg_attr(test, allow(clippy::float_cmp))]
 
+pub mod auth;
+pub mod config;
 pub mod http;
+pub mod import;
 pub mod startup;
+pub mod store;

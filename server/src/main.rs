@@ -1,11 +1,19 @@
-//! `tdc-server` command line: parse, set up logging, hand over to the library.
+//! `tdc-server` command line: parse, load the configuration, set up logging, hand over to the
+//! library.
 
+use std::io::BufRead;
 use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
 
-use anyhow::{Context, Result};
+use anyhow::{Context, Result, bail};
 use clap::{Parser, Subcommand};
+use server::auth::hash_password;
+use server::config::{self, Config, Secret};
 use server::http::AppState;
 use server::startup::{Application, shutdown_signal};
+use server::store::users::{NewUser, Role};
+use server::store::{Store, audit};
 
 #[derive(Parser, Debug)]
 #[command(
@@ -14,6 +22,12 @@ use server::startup::{Application, shutdown_signal};
     about = "System of record of the TĐC metrology centre"
 )]
 struct Cli {
+    /// Configuration file (TOML); `TDC_SERVER__…` variables and flags override it.
+    #[arg(long, global = true, env = "TDC_SERVER_CONFIG")]
+    config: Option<PathBuf>,
+    /// Database URL: sqlite://FILE or postgres://USER@HOST/DB.
+    #[arg(long, global = true)]
+    database_url: Option<String>,
     #[command(subcommand)]
     command: Command,
 }
@@ -23,40 +37,283 @@ enum Command {
     /// Serve the web application and the API.
     Serve {
         /// Address to listen on; port 0 picks a free port (the bound address is printed).
-        #[arg(
-            long,
-            env = "TDC_SERVER__HTTP__LISTEN",
-            default_value = "127.0.0.1:8080"
-        )]
-        listen: SocketAddr,
+        #[arg(long)]
+        listen: Option<SocketAddr>,
+    },
+    /// Apply the database migrations and exit.
+    Migrate,
+    /// Print a commented example configuration.
+    GenerateConfig,
+    /// Print the effective configuration, secrets redacted.
+    PrintConfig,
+    /// Manage users.
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+    /// Manage the tokens bridges use to send readings.
+    DeviceToken {
+        #[command(subcommand)]
+        command: TokenCommand,
+    },
+    /// The audit trail.
+    Audit {
+        #[command(subcommand)]
+        command: AuditCommand,
     },
 }
 
-#[tokio::main]
-async fn main() -> Result<()> {
+#[derive(Subcommand, Debug)]
+enum UserCommand {
+    /// Add a user; the password is read from standard input (one line).
+    Add {
+        #[arg(long)]
+        username: String,
+        #[arg(long)]
+        full_name: String,
+        /// technician, inspector, reviewer, quality_manager, admin or read_only.
+        #[arg(long)]
+        role: String,
+    },
+    /// Set a new password, read from standard input.
+    Passwd { username: String },
+    /// Disable a user (users are never deleted: records name them).
+    Disable { username: String },
+}
+
+#[derive(Subcommand, Debug)]
+enum TokenCommand {
+    /// Make a token for a bridge (registering the bridge if new); printed once.
+    Create {
+        #[arg(long)]
+        bridge: String,
+        #[arg(long, default_value = "")]
+        label: String,
+    },
+    /// Revoke every token of a bridge.
+    Revoke {
+        #[arg(long)]
+        bridge: String,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum AuditCommand {
+    /// Walk the hash chain and name the first broken entry.
+    Verify,
+}
+
+/// Who did it, for the audit trail, when a command is run at the console.
+const CONSOLE: &str = "console";
+
+fn main() -> ExitCode {
     tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env()
                 .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
         )
         .init();
     let cli = Cli::parse();
+    let rt = match tokio::runtime::Runtime::new() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match rt.block_on(run(cli)) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn load_config(cli: &Cli) -> Option<Config> {
+    match Config::load(cli.config.as_deref()) {
+        Ok(mut c) => {
+            if let Some(url) = &cli.database_url {
+                c.database.url = Secret::new(url.clone());
+            }
+            Some(c)
+        }
+        Err(p) => {
+            let file = cli
+                .config
+                .as_ref()
+                .map(|f| f.display().to_string())
+                .unwrap_or_default();
+            for problem in p.iter() {
+                let line = problem.line.map(|l| format!("{l}:")).unwrap_or_default();
+                eprintln!("{file}:{line} {}: {}", problem.path, problem.message);
+            }
+            None
+        }
+    }
+}
+
+fn read_password() -> Result<String> {
+    let mut line = String::new();
+    std::io::stdin()
+        .lock()
+        .read_line(&mut line)
+        .context("while reading the password from standard input")?;
+    Ok(line.trim_end_matches(['\r', '\n']).to_owned())
+}
+
+async fn open_store(cfg: &Config) -> Result<Store> {
+    Store::open(cfg.database.url.expose())
+        .await
+        .context("while opening the database")
+}
+
+/// On an empty database, creates the configured administrator or says how to.
+async fn bootstrap(store: &Store, cfg: &Config) -> Result<()> {
+    if store.count_users().await? > 0 {
+        return Ok(());
+    }
+    if cfg.bootstrap.admin_password.is_empty() {
+        tracing::warn!(
+            "no user yet: create the first administrator with `tdc-server user add --username admin --full-name \"…\" --role admin` (password on standard input), or set bootstrap.admin_password"
+        );
+        return Ok(());
+    }
+    let hash = hash_password(cfg.bootstrap.admin_password.expose())
+        .map_err(|e| anyhow::anyhow!("bootstrap.admin_password: {e}"))?;
+    store
+        .create_user(
+            "bootstrap",
+            &NewUser {
+                username: cfg.bootstrap.admin_username.clone(),
+                full_name: "Administrator".into(),
+                role: Role::Admin,
+                password_hash: hash,
+            },
+        )
+        .await?;
+    tracing::info!(username = %cfg.bootstrap.admin_username, "first administrator created from the configuration");
+    Ok(())
+}
+
+async fn run(cli: Cli) -> Result<ExitCode> {
+    if matches!(cli.command, Command::GenerateConfig) {
+        print!("{}", config::EXAMPLE);
+        return Ok(ExitCode::SUCCESS);
+    }
+    let Some(mut cfg) = load_config(&cli) else {
+        return Ok(ExitCode::from(2));
+    };
     match cli.command {
+        Command::GenerateConfig => unreachable!("handled above"),
+        Command::PrintConfig => {
+            print!(
+                "{}",
+                toml::to_string_pretty(&cfg).context("while printing the configuration")?
+            );
+        }
+        Command::Migrate => {
+            let store = open_store(&cfg).await?;
+            println!("database migrated ({})", store.backend());
+            store.close().await;
+        }
         Command::Serve { listen } => {
-            let app = Application::bind(listen, AppState::default())
+            if let Some(l) = listen {
+                cfg.http.listen = l;
+            }
+            let store = open_store(&cfg).await?;
+            bootstrap(&store, &cfg).await?;
+            let app = Application::bind(cfg.http.listen, AppState::new(store.clone()))
                 .await
-                .with_context(|| format!("while binding {listen}"))?;
+                .with_context(|| format!("while binding {}", cfg.http.listen))?;
             let addr = app
                 .local_addr()
                 .context("while reading the bound address")?;
             // The bound address on stdout is the contract scripts and tests rely on.
             println!("tdc-server listening on http://{addr}");
-            tracing::info!(%addr, "listening");
+            tracing::info!(%addr, database = store.backend(), "listening");
             app.serve(shutdown_signal())
                 .await
                 .context("while serving")?;
+            store.close().await;
             tracing::info!("stopped");
-            Ok(())
+        }
+        Command::User { command } => {
+            let store = open_store(&cfg).await?;
+            match command {
+                UserCommand::Add {
+                    username,
+                    full_name,
+                    role,
+                } => {
+                    let Some(role) = Role::parse(&role) else {
+                        bail!(
+                            "--role: `{role}` is not a role; use technician, inspector, reviewer, quality_manager, admin or read_only"
+                        );
+                    };
+                    let hash =
+                        hash_password(&read_password()?).map_err(|e| anyhow::anyhow!("{e}"))?;
+                    store
+                        .create_user(
+                            CONSOLE,
+                            &NewUser {
+                                username: username.clone(),
+                                full_name,
+                                role,
+                                password_hash: hash,
+                            },
+                        )
+                        .await?;
+                    println!("user `{username}` added as {}", role.as_str());
+                }
+                UserCommand::Passwd { username } => {
+                    let hash =
+                        hash_password(&read_password()?).map_err(|e| anyhow::anyhow!("{e}"))?;
+                    store.set_password(CONSOLE, &username, &hash).await?;
+                    println!("password of `{username}` changed");
+                }
+                UserCommand::Disable { username } => {
+                    store.disable_user(CONSOLE, &username).await?;
+                    println!("user `{username}` disabled");
+                }
+            }
+            store.close().await;
+        }
+        Command::DeviceToken { command } => {
+            let store = open_store(&cfg).await?;
+            match command {
+                TokenCommand::Create { bridge, label } => {
+                    if !calibration_profiles::wire::v1::is_identifier(&bridge) {
+                        bail!(
+                            "--bridge: `{bridge}` must be lowercase letters, digits, `-` and `_`"
+                        );
+                    }
+                    let token = store.create_device_token(CONSOLE, &bridge, &label).await?;
+                    // The only time the token is shown: it goes into the bridge's server.token.
+                    println!("{token}");
+                }
+                TokenCommand::Revoke { bridge } => {
+                    let n = store.revoke_device_tokens(CONSOLE, &bridge).await?;
+                    println!("{n} token(s) of `{bridge}` revoked");
+                }
+            }
+            store.close().await;
+        }
+        Command::Audit {
+            command: AuditCommand::Verify,
+        } => {
+            let store = open_store(&cfg).await?;
+            let v = audit::verify(&store).await?;
+            store.close().await;
+            match v.first_broken {
+                None => println!("audit trail intact: {} entries", v.entries),
+                Some((id, why)) => {
+                    println!("audit trail BROKEN at entry {id}: {why}");
+                    return Ok(ExitCode::from(1));
+                }
+            }
         }
     }
+    Ok(ExitCode::SUCCESS)
 }

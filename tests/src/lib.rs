@@ -53,7 +53,10 @@ impl TestServer {
     /// # Panics
     /// If the loopback interface cannot be bound.
     pub async fn start() -> Self {
-        let app = Application::bind(([127, 0, 0, 1], 0).into(), AppState::default())
+        let store = server::store::Store::open("sqlite::memory:")
+            .await
+            .expect("in-memory store");
+        let app = Application::bind(([127, 0, 0, 1], 0).into(), AppState::new(store))
             .await
             .expect("bind 127.0.0.1:0");
         let addr = app.local_addr().expect("bound address");

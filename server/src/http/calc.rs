@@ -106,8 +106,12 @@ mod tests {
 
     use crate::http::{AppState, router};
 
+    async fn state() -> AppState {
+        AppState::new(crate::store::Store::open("sqlite::memory:").await.unwrap())
+    }
+
     async fn post(uri: &str, body: &str) -> (StatusCode, Value) {
-        let resp = router(AppState::default())
+        let resp = router(state().await)
             .oneshot(
                 Request::post(uri)
                     .header("content-type", "application/json")
@@ -168,7 +172,7 @@ mod tests {
 
     #[tokio::test]
     async fn unknown_paths_get_a_json_404() {
-        let resp = router(AppState::default())
+        let resp = router(state().await)
             .oneshot(Request::get("/api/v1/nothing").body(Body::empty()).unwrap())
             .await
             .unwrap();

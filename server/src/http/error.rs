@@ -17,9 +17,35 @@ pub enum AppError {
     Invalid(Problems),
     #[error("no such resource: {0}")]
     NotFound(String),
+    /// No or bad credentials: sign in, or fix the token.
+    #[error("{0}")]
+    Unauthorized(&'static str),
+    /// Authenticated, but not allowed.
+    #[error("{0}")]
+    Forbidden(String),
+    #[error("{0}")]
+    TooLarge(String),
     /// A bug or an unavailable dependency: the details go to the log only.
     #[error("internal error")]
     Internal(#[source] anyhow::Error),
+}
+
+impl AppError {
+    /// A store failure: conflicts and missing records are the client's to fix, the rest is
+    /// internal.
+    #[must_use]
+    pub fn store(e: crate::store::StoreError) -> Self {
+        use crate::store::StoreError;
+        match e {
+            StoreError::Conflict(what) => {
+                let mut p = Problems::default();
+                p.at("", format!("{what} already exists"));
+                AppError::Invalid(p)
+            }
+            StoreError::NotFound(what) => AppError::NotFound(what),
+            other => AppError::Internal(other.into()),
+        }
+    }
 }
 
 impl IntoResponse for AppError {
@@ -31,6 +57,19 @@ impl IntoResponse for AppError {
                 "invalid_input",
                 Some(p),
                 None,
+            ),
+            AppError::Unauthorized(m) => (
+                StatusCode::UNAUTHORIZED,
+                "unauthorized",
+                None,
+                Some((*m).to_owned()),
+            ),
+            AppError::Forbidden(m) => (StatusCode::FORBIDDEN, "forbidden", None, Some(m.clone())),
+            AppError::TooLarge(m) => (
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "too_large",
+                None,
+                Some(m.clone()),
             ),
             AppError::NotFound(path) => (
                 StatusCode::NOT_FOUND,

@@ -72,8 +72,13 @@ async fn the_server_and_the_cli_give_the_same_results() {
 
 #[tokio::test]
 async fn the_server_binary_reports_its_port_and_stops_cleanly_on_sigterm() {
+    let dir = tempfile::tempdir().unwrap();
     let mut child = Command::new(binary("tdc-server"))
         .args(["serve", "--listen", "127.0.0.1:0"])
+        .env(
+            "TDC_SERVER__DATABASE__URL",
+            format!("sqlite://{}", dir.path().join("tdc.sqlite").display()),
+        )
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()

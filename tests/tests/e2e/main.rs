@@ -8,4 +8,5 @@
     clippy::missing_panics_doc
 )]
 
+mod bench_to_server;
 mod calculator;

@@ -1,0 +1,154 @@
+//! Server configuration: defaults → TOML file → `TDC_SERVER__SECTION__KEY` environment
+//! variables → command-line flags, in one struct passed down. Secrets are redacted in `Debug`
+//! and in `print-config`.
+
+use std::fmt;
+use std::net::SocketAddr;
+use std::path::Path;
+
+use calibration_profiles::problems::Problems;
+use figment::Figment;
+use figment::providers::{Env, Format, Serialized, Toml};
+use serde::{Deserialize, Serialize};
+
+/// A secret value: never printed.
+#[derive(Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(transparent)]
+pub struct Secret(String);
+
+impl Secret {
+    #[must_use]
+    pub fn new(s: impl Into<String>) -> Self {
+        Self(s.into())
+    }
+    #[must_use]
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(if self.0.is_empty() {
+            "\"\""
+        } else {
+            "\"[redacted]\""
+        })
+    }
+}
+
+impl Serialize for Secret {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(if self.0.is_empty() { "" } else { "[redacted]" })
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Http {
+    pub listen: SocketAddr,
+    /// Public base URL (printed in QR codes and links), e.g. `https://tdc.langson.gov.vn`.
+    pub public_url: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Database {
+    /// `sqlite://path/to/tdc.sqlite` (default, embedded) or `postgres://user@host/db`.
+    pub url: Secret,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Bootstrap {
+    /// First administrator, created on first start when the database has no user.
+    pub admin_username: String,
+    pub admin_password: Secret,
+}
+
+/// The whole configuration.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    pub http: Http,
+    pub database: Database,
+    pub bootstrap: Bootstrap,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            http: Http {
+                listen: ([127, 0, 0, 1], 8080).into(),
+                public_url: "http://127.0.0.1:8080".into(),
+            },
+            database: Database {
+                url: Secret::new("sqlite://tdc.sqlite"),
+            },
+            bootstrap: Bootstrap {
+                admin_username: "admin".into(),
+                admin_password: Secret::default(),
+            },
+        }
+    }
+}
+
+impl Config {
+    /// Loads the layers. A relative SQLite path is taken relative to the config file's folder
+    /// ("a file next to the config").
+    pub fn load(file: Option<&Path>) -> Result<Self, Problems> {
+        let mut fig = Figment::from(Serialized::defaults(Config::default()));
+        if let Some(path) = file {
+            let text = std::fs::read_to_string(path).map_err(|e| {
+                let mut p = Problems::default();
+                p.at("", format!("cannot read {}: {e}", path.display()));
+                p
+            })?;
+            calibration_profiles::problems::from_toml::<Config>(&text)?;
+            fig = fig.merge(Toml::string(&text));
+        }
+        fig = fig.merge(Env::prefixed("TDC_SERVER__").split("__"));
+        let mut cfg: Config = fig.extract().map_err(|e| {
+            let mut p = Problems::default();
+            for err in e {
+                p.at(err.path.join("."), err.kind.to_string());
+            }
+            p
+        })?;
+        if let (Some(dir), Some(rest)) = (
+            file.and_then(Path::parent),
+            cfg.database.url.expose().strip_prefix("sqlite://"),
+        ) && !rest.starts_with('/')
+            && !rest.starts_with(':')
+            && !dir.as_os_str().is_empty()
+        {
+            cfg.database.url = Secret::new(format!("sqlite://{}", dir.join(rest).display()));
+        }
+        Ok(cfg)
+    }
+}
+
+/// The commented example printed by `tdc-server generate-config`.
+pub const EXAMPLE: &str = r#"# tdc-server configuration. Every key can also be set by an environment variable
+# TDC_SERVER__<SECTION>__<KEY>, e.g. TDC_SERVER__DATABASE__URL; flags override both.
+
+[http]
+listen = "127.0.0.1:8080"
+# The address people and QR codes use to reach the server.
+public_url = "http://127.0.0.1:8080"
+
+[database]
+# Embedded SQLite (a file next to this config) or PostgreSQL:
+#   url = "postgres://tdc@127.0.0.1/tdc"
+url = "sqlite://tdc.sqlite"
+
+[bootstrap]
+# On first start with an empty database this administrator is created. Leave the password
+# empty to be told how to create one with `tdc-server user add`.
+admin_username = "admin"
+admin_password = ""
+"#;

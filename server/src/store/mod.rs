@@ -1,0 +1,204 @@
+//! The store: the only place that speaks SQL.
+//!
+//! One [`Store`] serves both backends: embedded SQLite (default) and PostgreSQL, picked by the
+//! database URL at run time. Statements are written once where both dialects accept them
+//! (`$1` placeholders, `ON CONFLICT … DO NOTHING`, `RETURNING`) and run through the
+//! [`on_db!`]/[`on_tx!`] macros, which expand the same code for each backend's pool type;
+//! the few backend-specific statements sit side by side. Migrations are per backend
+//! (`migrations/sqlite`, `migrations/postgres`), embedded, applied at start.
+//!
+//! Every change to a record writes its audit entry in the same transaction ([`audit`]).
+
+pub mod audit;
+pub mod readings;
+pub mod tokens;
+pub mod users;
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::postgres::{PgPool, PgPoolOptions};
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
+};
+
+/// What the caller does about a store failure.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The URL names a database this server cannot use: fix the configuration.
+    #[error("database.url: `{0}` is not supported; use sqlite://FILE or postgres://USER@HOST/DB")]
+    UnsupportedUrl(String),
+    /// A uniqueness rule was broken: tell the person which value is taken.
+    #[error("{0} already exists")]
+    Conflict(String),
+    #[error("{0} not found")]
+    NotFound(String),
+    /// The database is unreachable or failed: retry later; details in the log.
+    #[error("database: {0}")]
+    Database(#[from] sqlx::Error),
+    #[error("migrations: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+}
+
+impl StoreError {
+    /// Maps a unique-violation to [`StoreError::Conflict`] naming `what`.
+    pub(crate) fn conflict_or(e: sqlx::Error, what: impl FnOnce() -> String) -> Self {
+        match &e {
+            sqlx::Error::Database(d) if d.is_unique_violation() => StoreError::Conflict(what()),
+            _ => StoreError::Database(e),
+        }
+    }
+}
+
+/// A pool of either backend.
+#[derive(Debug, Clone)]
+pub enum Db {
+    Sqlite(SqlitePool),
+    Postgres(PgPool),
+}
+
+/// A transaction of either backend.
+pub enum Tx {
+    Sqlite(sqlx::Transaction<'static, sqlx::Sqlite>),
+    Postgres(sqlx::Transaction<'static, sqlx::Postgres>),
+}
+
+impl std::fmt::Debug for Tx {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Tx::Sqlite(_) => "Tx::Sqlite",
+            Tx::Postgres(_) => "Tx::Postgres",
+        })
+    }
+}
+
+/// Runs the same code on whichever pool the store has: `on_db!(store, db => query.execute(db))`.
+#[macro_export]
+macro_rules! on_db {
+    ($store:expr, $db:ident => $body:expr) => {
+        match &$store.db {
+            $crate::store::Db::Sqlite($db) => $body,
+            $crate::store::Db::Postgres($db) => $body,
+        }
+    };
+}
+
+/// Runs the same code inside either transaction: `on_tx!(tx, c => query.execute(&mut **c))`.
+#[macro_export]
+macro_rules! on_tx {
+    ($tx:expr, $c:ident => $body:expr) => {
+        match $tx {
+            $crate::store::Tx::Sqlite($c) => $body,
+            $crate::store::Tx::Postgres($c) => $body,
+        }
+    };
+}
+
+/// The store.
+#[derive(Debug, Clone)]
+pub struct Store {
+    pub(crate) db: Db,
+}
+
+impl Store {
+    /// Connects by URL and applies the migrations.
+    pub async fn open(url: &str) -> Result<Self, StoreError> {
+        let store = Self::connect(url).await?;
+        store.migrate().await?;
+        Ok(store)
+    }
+
+    /// Connects by URL: `sqlite://FILE` (created if missing; `sqlite::memory:` for tests) or
+    /// `postgres://…`.
+    pub async fn connect(url: &str) -> Result<Self, StoreError> {
+        if url.starts_with("sqlite:") {
+            let memory = url.contains(":memory:");
+            let opts = SqliteConnectOptions::from_str(url)?
+                .create_if_missing(true)
+                .foreign_keys(true)
+                .journal_mode(if memory {
+                    SqliteJournalMode::Memory
+                } else {
+                    SqliteJournalMode::Wal
+                })
+                .synchronous(SqliteSynchronous::Full)
+                .busy_timeout(Duration::from_secs(10));
+            // An in-memory database exists per connection: one connection only.
+            let pool = SqlitePoolOptions::new()
+                .max_connections(if memory { 1 } else { 4 })
+                .connect_with(opts)
+                .await?;
+            Ok(Self {
+                db: Db::Sqlite(pool),
+            })
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            let pool = PgPoolOptions::new()
+                .max_connections(16)
+                .acquire_timeout(Duration::from_secs(10))
+                .connect(url)
+                .await?;
+            Ok(Self {
+                db: Db::Postgres(pool),
+            })
+        } else {
+            let scheme = url.split(':').next().unwrap_or_default();
+            Err(StoreError::UnsupportedUrl(format!("{scheme}:…")))
+        }
+    }
+
+    /// Applies the embedded migrations of the backend.
+    pub async fn migrate(&self) -> Result<(), StoreError> {
+        match &self.db {
+            Db::Sqlite(p) => sqlx::migrate!("migrations/sqlite").run(p).await?,
+            Db::Postgres(p) => sqlx::migrate!("migrations/postgres").run(p).await?,
+        }
+        Ok(())
+    }
+
+    /// Which backend this store speaks.
+    #[must_use]
+    pub fn backend(&self) -> &'static str {
+        match self.db {
+            Db::Sqlite(_) => "sqlite",
+            Db::Postgres(_) => "postgres",
+        }
+    }
+
+    /// Starts a write transaction. SQLite takes its write lock at once (`BEGIN IMMEDIATE`) so
+    /// that two writers never both read the audit chain's last hash.
+    pub async fn begin(&self) -> Result<Tx, StoreError> {
+        Ok(match &self.db {
+            Db::Sqlite(p) => Tx::Sqlite(p.begin_with("BEGIN IMMEDIATE").await?),
+            Db::Postgres(p) => Tx::Postgres(p.begin().await?),
+        })
+    }
+
+    /// Checks the database answers (for `/healthz`).
+    pub async fn ping(&self) -> Result<(), StoreError> {
+        on_db!(self, db => sqlx::query("SELECT 1").execute(db).await.map(|_| ()))?;
+        Ok(())
+    }
+
+    /// Runs one statement outside the application's model: database administration (creating
+    /// and dropping test databases) and tests that tamper with the audit trail on purpose.
+    pub async fn exec_admin(&self, sql: &str) -> Result<u64, StoreError> {
+        Ok(
+            on_db!(self, db => sqlx::raw_sql(sqlx::AssertSqlSafe(sql.to_owned())).execute(db).await.map(|r| r.rows_affected()))?,
+        )
+    }
+
+    /// Closes the pool (SQLite checkpoints its WAL).
+    pub async fn close(&self) {
+        on_db!(self, db => db.close().await);
+    }
+}
+
+impl Tx {
+    pub async fn commit(self) -> Result<(), StoreError> {
+        match self {
+            Tx::Sqlite(t) => t.commit().await?,
+            Tx::Postgres(t) => t.commit().await?,
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,171 @@
+//! The checks every backend must pass.
+
+use calibration_profiles::wire::v1::{Raw, Reading};
+use chrono::Utc;
+use server::store::audit::{self, Filter};
+use server::store::users::{NewUser, Role};
+use server::store::{Store, StoreError};
+
+use crate::on_both;
+
+fn new_user(name: &str) -> NewUser {
+    NewUser {
+        username: name.into(),
+        full_name: format!("Nguyễn Văn {name}"),
+        role: Role::Technician,
+        password_hash: "$argon2id$fake".into(),
+    }
+}
+
+async fn users_are_unique_disabled_not_deleted_and_audited(s: &Store) {
+    let u = s.create_user("console", &new_user("an")).await.unwrap();
+    assert_eq!(u.role(), Some(Role::Technician));
+    let again = s.create_user("console", &new_user("an")).await.unwrap_err();
+    assert!(
+        matches!(again, StoreError::Conflict(ref w) if w.contains("an")),
+        "{again}"
+    );
+    s.set_password("console", "an", "$argon2id$other")
+        .await
+        .unwrap();
+    s.disable_user("console", "an").await.unwrap();
+    let u = s.user_by_username("an").await.unwrap().unwrap();
+    assert!(u.disabled);
+    assert_eq!(u.full_name, "Nguyễn Văn an");
+    assert!(matches!(
+        s.disable_user("console", "nobody").await,
+        Err(StoreError::NotFound(_))
+    ));
+    let entries = audit::list(
+        s,
+        &Filter {
+            entity: Some("app_user".into()),
+            limit: 50,
+            ..Filter::default()
+        },
+    )
+    .await
+    .unwrap();
+    let actions: Vec<&str> = entries.iter().map(|e| e.action.as_str()).collect();
+    assert_eq!(actions, ["disable", "password", "create"]);
+    assert!(
+        !entries[2].after.as_deref().unwrap().contains("argon2"),
+        "the password hash never enters the audit trail"
+    );
+}
+on_both!(users, users_are_unique_disabled_not_deleted_and_audited);
+
+async fn the_audit_chain_names_the_first_tampered_entry(s: &Store) {
+    for name in ["a1", "a2", "a3", "a4"] {
+        s.create_user("console", &new_user(name)).await.unwrap();
+    }
+    let v = audit::verify(s).await.unwrap();
+    assert_eq!((v.entries, v.first_broken.clone()), (4, None));
+
+    // Flip one byte of entry 2's content.
+    s.exec_admin(
+        "UPDATE audit_entry SET after = REPLACE(after, 'a2', 'a9') WHERE audit_entry_id = 2",
+    )
+    .await
+    .unwrap();
+    let v = audit::verify(s).await.unwrap();
+    assert_eq!(v.first_broken.as_ref().map(|(id, _)| *id), Some(2), "{v:?}");
+    assert!(v.first_broken.unwrap().1.contains("changed"));
+    s.exec_admin(
+        "UPDATE audit_entry SET after = REPLACE(after, 'a9', 'a2') WHERE audit_entry_id = 2",
+    )
+    .await
+    .unwrap();
+    assert_eq!(audit::verify(s).await.unwrap().first_broken, None);
+
+    // Remove entry 3: entry 4 no longer links.
+    s.exec_admin("DELETE FROM audit_entry WHERE audit_entry_id = 3")
+        .await
+        .unwrap();
+    let v = audit::verify(s).await.unwrap();
+    assert_eq!(v.first_broken.as_ref().map(|(id, _)| *id), Some(4), "{v:?}");
+}
+on_both!(audit_chain, the_audit_chain_names_the_first_tampered_entry);
+
+async fn concurrent_writers_keep_one_unbroken_chain(s: &Store) {
+    let mut tasks = Vec::new();
+    for i in 0..20 {
+        let s = s.clone();
+        tasks.push(tokio::spawn(async move {
+            s.create_user("console", &new_user(&format!("c{i}")))
+                .await
+                .unwrap()
+        }));
+    }
+    for t in tasks {
+        t.await.unwrap();
+    }
+    let v = audit::verify(s).await.unwrap();
+    assert_eq!((v.entries, v.first_broken), (20, None));
+}
+on_both!(concurrent_audit, concurrent_writers_keep_one_unbroken_chain);
+
+async fn device_tokens_authenticate_until_revoked(s: &Store) {
+    let t = s
+        .create_device_token("console", "bench-1", "Bàn cân 1")
+        .await
+        .unwrap();
+    assert!(t.starts_with("tdc_") && t.len() > 60);
+    assert_eq!(
+        s.bridge_for_token(&t).await.unwrap().as_deref(),
+        Some("bench-1")
+    );
+    assert_eq!(s.bridge_for_token("tdc_wrong").await.unwrap(), None);
+    let t2 = s
+        .create_device_token("console", "bench-1", "second")
+        .await
+        .unwrap();
+    assert_eq!(
+        s.revoke_device_tokens("console", "bench-1").await.unwrap(),
+        2
+    );
+    assert_eq!(s.bridge_for_token(&t).await.unwrap(), None);
+    assert_eq!(s.bridge_for_token(&t2).await.unwrap(), None);
+}
+on_both!(device_tokens, device_tokens_authenticate_until_revoked);
+
+fn reading(i: usize) -> (Reading, f64) {
+    let r = Reading {
+        reading_id: uuid::Uuid::now_v7(),
+        device_id: "balance-1".into(),
+        channel: "mass".into(),
+        value: format!("{i}.0000"),
+        unit: "g".into(),
+        stable: i.is_multiple_of(2),
+        raw: Raw::Text(format!("S S   {i}.0000 g")),
+        captured_at: Utc::now(),
+    };
+    (r, i as f64)
+}
+
+async fn readings_are_stored_once_per_id(s: &Store) {
+    let batch: Vec<(Reading, f64)> = (0..1200).map(reading).collect();
+    assert_eq!(s.insert_readings("bench-1", &batch).await.unwrap(), 1200);
+    assert_eq!(
+        s.insert_readings("bench-1", &batch[..700]).await.unwrap(),
+        0
+    );
+    let mut mixed = batch[1000..].to_vec();
+    mixed.push(reading(5000));
+    assert_eq!(s.insert_readings("bench-1", &mixed).await.unwrap(), 1);
+    assert_eq!(s.count_readings().await.unwrap(), 1201);
+    let back = s.reading(batch[3].0.reading_id).await.unwrap().unwrap();
+    assert_eq!(
+        (back.value_text.as_str(), back.value, back.stable),
+        ("3.0000", 3.0, false)
+    );
+    assert_eq!(back.raw(), Some(Raw::Text("S S   3.0000 g".into())));
+    assert_eq!(
+        back.captured_at.timestamp_micros(),
+        batch[3].0.captured_at.timestamp_micros()
+    );
+    let latest = s.latest_readings("balance-1", 3).await.unwrap();
+    assert_eq!(latest.len(), 3);
+    assert!(latest[0].captured_at >= latest[1].captured_at);
+}
+on_both!(readings, readings_are_stored_once_per_id);
