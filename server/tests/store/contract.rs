@@ -64,7 +64,7 @@ async fn the_audit_chain_names_the_first_tampered_entry(s: &Store) {
 
     // Flip one byte of entry 2's content.
     s.exec_admin(
-        "UPDATE audit_entry SET after = REPLACE(after, 'a2', 'a9') WHERE audit_entry_id = 2",
+        "UPDATE audit_entry SET after = REPLACE(after, 'Văn a2', 'Văn a9') WHERE audit_entry_id = 2",
     )
     .await
     .unwrap();
@@ -72,7 +72,7 @@ async fn the_audit_chain_names_the_first_tampered_entry(s: &Store) {
     assert_eq!(v.first_broken.as_ref().map(|(id, _)| *id), Some(2), "{v:?}");
     assert!(v.first_broken.unwrap().1.contains("changed"));
     s.exec_admin(
-        "UPDATE audit_entry SET after = REPLACE(after, 'a9', 'a2') WHERE audit_entry_id = 2",
+        "UPDATE audit_entry SET after = REPLACE(after, 'Văn a9', 'Văn a2') WHERE audit_entry_id = 2",
     )
     .await
     .unwrap();
