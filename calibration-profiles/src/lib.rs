@@ -12,6 +12,7 @@
 //! - [`profile`]: procedure and instrument profile formats (raw → validated).
 //! - [`calc`]: the JSON shapes of the calculator (`tdc-calc` and `/api/v1/calc/*`).
 //! - [`wire`]: the contract between the bridge and the server.
+//! - [`secret`]: configuration secrets that never print.
 
 // Tests compare exactly representable values exactly; tolerances elsewhere are explicit.
 #![cfg_attr(test, allow(clippy::float_cmp))]
@@ -26,6 +27,7 @@ pub mod mpe;
 pub mod problems;
 pub mod profile;
 pub mod regression;
+pub mod secret;
 pub mod uncertainty;
 pub mod units;
 pub mod wire;

@@ -6,7 +6,6 @@
 //! (`devices[1].poll_command: ...`) so `tdc-bridge check-config` can list them all. The server
 //! token is a [`Secret`]: redacted in `Debug`, in `print-config` and in logs.
 
-use std::fmt;
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -19,39 +18,7 @@ use figment::Figment;
 use figment::providers::{Env, Format, Serialized, Toml};
 use serde::{Deserialize, Serialize};
 
-/// A secret value: never printed.
-#[derive(Clone, Default, PartialEq, Eq, Deserialize)]
-#[serde(transparent)]
-pub struct Secret(String);
-
-impl Secret {
-    #[must_use]
-    pub fn new(s: impl Into<String>) -> Self {
-        Self(s.into())
-    }
-
-    /// The secret itself, for the one place that sends it.
-    #[must_use]
-    pub fn expose(&self) -> &str {
-        &self.0
-    }
-}
-
-impl fmt::Debug for Secret {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(if self.0.is_empty() {
-            "\"\""
-        } else {
-            "\"[redacted]\""
-        })
-    }
-}
-
-impl Serialize for Secret {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(if self.0.is_empty() { "" } else { "[redacted]" })
-    }
-}
+pub use calibration_profiles::secret::Secret;
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -613,12 +580,5 @@ mod tests {
         let p = load(Some(&text)).unwrap_err();
         assert_eq!(p.0[0].path, "server.batchsize");
         assert!(p.0[0].line.is_some());
-    }
-
-    #[test]
-    fn the_token_never_prints() {
-        let s = Secret::new("s3cret");
-        assert_eq!(format!("{s:?}"), "\"[redacted]\"");
-        assert_eq!(serde_json::to_string(&s).unwrap(), "\"[redacted]\"");
     }
 }
