@@ -15,6 +15,17 @@ use tokio_modbus::Slave;
 use crate::pipeline::config;
 use crate::support::{free_port, pty_pair, python_with_pymodbus, script, spawn};
 
+/// A Modbus RTU client on the device's serial port.
+fn rtu_context(dev: &DeviceConfig) -> tokio_modbus::client::Context {
+    let firmware_bridge::config::Link::Serial { port, settings } = &dev.link else {
+        panic!("a serial device is expected: {:?}", dev.link)
+    };
+    tokio_modbus::client::rtu::attach_slave(
+        open_serial(port, settings).unwrap(),
+        Slave(dev.unit_id),
+    )
+}
+
 async fn collect(
     ctx: tokio_modbus::client::Context,
     dev: DeviceConfig,
@@ -96,13 +107,7 @@ async fn reads_a_pymodbus_rtu_server_on_a_pty_and_records_exceptions() {
     let cfg = config("http://127.0.0.1:9", tmp.path(), &extra);
     let dev = cfg.devices[1].clone();
     let outbox = Outbox::open(tmp.path(), 1000).await.unwrap();
-    let io = match &dev.link {
-        firmware_bridge::config::Link::Serial { port, settings } => {
-            open_serial(port, settings).unwrap()
-        }
-        other @ firmware_bridge::config::Link::Tcp { .. } => panic!("{other:?}"),
-    };
-    let ctx = tokio_modbus::client::rtu::attach_slave(io, Slave(dev.unit_id));
+    let ctx = rtu_context(&dev);
     collect(ctx, dev, &outbox, 3).await;
     let rs = outbox.peek(10).await.unwrap();
     assert!(
@@ -147,13 +152,7 @@ async fn writes_a_setpoint_only_where_the_profile_allows() {
         b.display()
     );
     let dev = config("http://127.0.0.1:9", tmp.path(), &extra).devices[1].clone();
-    let io = match &dev.link {
-        firmware_bridge::config::Link::Serial { port, settings } => {
-            open_serial(port, settings).unwrap()
-        }
-        other @ firmware_bridge::config::Link::Tcp { .. } => panic!("{other:?}"),
-    };
-    let mut ctx = tokio_modbus::client::rtu::attach_slave(io, Slave(dev.unit_id));
+    let mut ctx = rtu_context(&dev);
     device::write_setpoint(
         &mut ctx,
         &dev,
