@@ -389,14 +389,23 @@ fn uncertainty_table(r: &calc::UncertaintyResponse) -> String {
             );
         }
         if let Some(mc) = &o.monte_carlo {
+            // Values to the decimal that shows three significant digits of the uncertainty;
+            // |log10 u| of a finite positive u is below 400, so the cast is exact.
+            #[allow(clippy::cast_possible_truncation)]
+            let decimals = if mc.standard_uncertainty > 0.0 {
+                usize::try_from(2 - mc.standard_uncertainty.log10().floor() as i64).unwrap_or(0)
+            } else {
+                6
+            };
             let _ = writeln!(
                 s,
-                "  Monte Carlo ({} trials): y = {}, u = {}, interval [{}, {}]",
+                "  Monte Carlo ({} trials): y = {:.decimals$}, u = {}, {}% interval [{:.decimals$}, {:.decimals$}]",
                 mc.trials,
-                sig(mc.value, 6),
+                mc.value,
                 sig(mc.standard_uncertainty, 3),
-                sig(mc.coverage_interval[0], 4),
-                sig(mc.coverage_interval[1], 4)
+                res.coverage_probability * 100.0,
+                mc.coverage_interval[0],
+                mc.coverage_interval[1]
             );
         }
     }

@@ -111,6 +111,19 @@ fn tables_are_printed_for_people() {
     let text = String::from_utf8_lossy(&o.stdout);
     assert!(text.contains("m_x = 10000.025"), "{text}");
     assert!(text.contains("u_i(y)"), "{text}");
+    // The Monte Carlo line keeps the decimals the uncertainty needs (not "[10000, 10000]").
+    let o = tdc_calc(
+        &[
+            "uncertainty",
+            "examples/ea-4-02-s2-weight.json",
+            "--table",
+            "--monte-carlo",
+            "20000",
+        ],
+        None,
+    );
+    let text = String::from_utf8_lossy(&o.stdout);
+    assert!(text.contains("interval [9999.9"), "{text}");
 }
 
 #[test]
