@@ -56,6 +56,12 @@ enum Command {
         #[command(subcommand)]
         command: TokenCommand,
     },
+    /// Write a consistent copy of the SQLite database while the server runs.
+    Backup {
+        /// The copy to write (must not exist yet).
+        #[arg(long)]
+        to: PathBuf,
+    },
     /// The audit trail.
     Audit {
         #[command(subcommand)]
@@ -299,6 +305,15 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                 }
             }
             store.close().await;
+        }
+        Command::Backup { to } => {
+            let store = open_store(&cfg).await?;
+            store
+                .backup(&to)
+                .await
+                .with_context(|| format!("while writing {}", to.display()))?;
+            store.close().await;
+            println!("database copied to {}", to.display());
         }
         Command::Audit {
             command: AuditCommand::Verify,

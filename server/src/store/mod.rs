@@ -187,6 +187,30 @@ impl Store {
         )
     }
 
+    /// Writes a consistent copy of an SQLite database to `dest` while the server keeps serving
+    /// (`VACUUM INTO` reads one snapshot). PostgreSQL has its own tools (`pg_dump`).
+    pub async fn backup(&self, dest: &std::path::Path) -> Result<(), StoreError> {
+        match &self.db {
+            Db::Sqlite(p) => {
+                if dest.exists() {
+                    return Err(StoreError::Conflict(format!(
+                        "backup file {}",
+                        dest.display()
+                    )));
+                }
+                sqlx::query("VACUUM INTO $1")
+                    .bind(dest.display().to_string())
+                    .execute(p)
+                    .await?;
+                Ok(())
+            }
+            Db::Postgres(_) => Err(StoreError::UnsupportedUrl(
+                "postgres: back up with pg_dump (the server's backup command copies SQLite files)"
+                    .into(),
+            )),
+        }
+    }
+
     /// Closes the pool (SQLite checkpoints its WAL).
     pub async fn close(&self) {
         on_db!(self, db => db.close().await);

@@ -169,3 +169,51 @@ async fn readings_are_stored_once_per_id(s: &Store) {
     assert!(latest[0].captured_at >= latest[1].captured_at);
 }
 on_both!(readings, readings_are_stored_once_per_id);
+
+/// A backup taken from a live SQLite database is a complete, consistent database: same users,
+/// intact audit chain; an existing file is never overwritten; PostgreSQL says to use pg_dump.
+#[tokio::test]
+async fn a_sqlite_backup_is_a_consistent_copy() {
+    let db = crate::sqlite().await;
+    for name in ["b1", "b2", "b3"] {
+        db.store
+            .create_user("console", &new_user(name))
+            .await
+            .unwrap();
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let copy = dir.path().join("copy.sqlite");
+    // Keep writing while the copy is taken.
+    let writer = {
+        let s = db.store.clone();
+        tokio::spawn(async move {
+            for i in 0..20 {
+                s.create_user("console", &new_user(&format!("w{i}")))
+                    .await
+                    .unwrap();
+            }
+        })
+    };
+    db.store.backup(&copy).await.unwrap();
+    writer.await.unwrap();
+    let restored = Store::open(&format!("sqlite://{}", copy.display()))
+        .await
+        .unwrap();
+    let n = restored.count_users().await.unwrap();
+    assert!((3..=23).contains(&n), "{n}");
+    let v = audit::verify(&restored).await.unwrap();
+    assert_eq!(
+        (v.entries, v.first_broken),
+        (u64::try_from(n).unwrap(), None)
+    );
+    assert!(matches!(
+        db.store.backup(&copy).await,
+        Err(StoreError::Conflict(_))
+    ));
+    let pg = crate::postgres().await;
+    assert!(matches!(
+        pg.store.backup(&dir.path().join("x")).await,
+        Err(StoreError::UnsupportedUrl(_))
+    ));
+    pg.store.close().await;
+}

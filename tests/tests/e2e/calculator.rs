@@ -96,6 +96,33 @@ async fn the_server_binary_reports_its_port_and_stops_cleanly_on_sigterm() {
         .await
         .unwrap();
     assert_eq!(health["status"], "ok");
+    // A consistent copy while serving, whose audit trail verifies.
+    let db = format!("sqlite://{}", dir.path().join("tdc.sqlite").display());
+    let copy = dir.path().join("copy.sqlite");
+    let out = Command::new(binary("tdc-server"))
+        .args(["--database-url", &db, "backup", "--to"])
+        .arg(&copy)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = Command::new(binary("tdc-server"))
+        .args([
+            "--database-url",
+            &format!("sqlite://{}", copy.display()),
+            "audit",
+            "verify",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("audit trail intact"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let pid = child.id().to_string();
     assert!(
         Command::new("kill")
