@@ -24,6 +24,15 @@ pub struct Problem {
     pub line: Option<usize>,
 }
 
+impl Problem {
+    /// `file:line: path: message`, the form editors and terminals link to the line.
+    #[must_use]
+    pub fn located(&self, file: &str) -> String {
+        let line = self.line.map(|l| format!("{l}:")).unwrap_or_default();
+        format!("{file}:{line} {}: {}", self.path, self.message)
+    }
+}
+
 impl fmt::Display for Problem {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         if self.path.is_empty() {

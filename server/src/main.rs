@@ -152,8 +152,7 @@ fn load_config(cli: &Cli) -> Option<Config> {
                 .map(|f| f.display().to_string())
                 .unwrap_or_default();
             for problem in p.iter() {
-                let line = problem.line.map(|l| format!("{l}:")).unwrap_or_default();
-                eprintln!("{file}:{line} {}: {}", problem.path, problem.message);
+                eprintln!("{}", problem.located(&file));
             }
             None
         }

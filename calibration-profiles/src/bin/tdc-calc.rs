@@ -286,8 +286,7 @@ fn check_profiles(dir: &Path) -> Result<ExitCode> {
             Err(problems) => {
                 bad += 1;
                 for p in problems.iter() {
-                    let line = p.line.map(|l| format!("{l}:")).unwrap_or_default();
-                    println!("{rel}:{line} {}: {}", p.path, p.message);
+                    println!("{}", p.located(&rel));
                 }
             }
         }

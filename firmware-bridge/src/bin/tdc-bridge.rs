@@ -101,13 +101,7 @@ fn main() -> ExitCode {
 
 fn print_problems(file: &Path, p: &Problems) {
     for problem in p.iter() {
-        let line = problem.line.map(|l| format!("{l}:")).unwrap_or_default();
-        eprintln!(
-            "{}:{line} {}: {}",
-            file.display(),
-            problem.path,
-            problem.message
-        );
+        eprintln!("{}", problem.located(&file.display().to_string()));
     }
 }
 
