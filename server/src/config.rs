@@ -7,7 +7,7 @@ use std::path::Path;
 
 use calibration_profiles::problems::Problems;
 use figment::Figment;
-use figment::providers::{Env, Format, Serialized, Toml};
+use figment::providers::{Env, Format, Toml};
 use serde::{Deserialize, Serialize};
 
 pub use calibration_profiles::secret::Secret;
@@ -35,6 +35,30 @@ pub struct Bootstrap {
     pub admin_password: Secret,
 }
 
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Security {
+    /// A session ends this many hours after sign-in.
+    pub session_hours: u32,
+    /// Failed sign-ins of one username (or from one address, five times as many) within
+    /// `login_window_minutes` before further attempts are refused until the window passes.
+    pub login_attempts: u32,
+    pub login_window_minutes: u32,
+    /// Bearer token for `/metrics`; empty: only clients on this machine may read it.
+    pub metrics_token: Secret,
+}
+
+impl Default for Security {
+    fn default() -> Self {
+        Self {
+            session_hours: 10,
+            login_attempts: 5,
+            login_window_minutes: 15,
+            metrics_token: Secret::default(),
+        }
+    }
+}
+
 /// The whole configuration.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -42,6 +66,8 @@ pub struct Config {
     pub http: Http,
     pub database: Database,
     pub bootstrap: Bootstrap,
+    #[serde(default)]
+    pub security: Security,
 }
 
 impl Default for Config {
@@ -58,6 +84,7 @@ impl Default for Config {
                 admin_username: "admin".into(),
                 admin_password: Secret::default(),
             },
+            security: Security::default(),
         }
     }
 }
@@ -66,7 +93,9 @@ impl Config {
     /// Loads the layers. A relative SQLite path is taken relative to the config file's folder
     /// ("a file next to the config").
     pub fn load(file: Option<&Path>) -> Result<Self, Problems> {
-        let mut fig = Figment::from(Serialized::defaults(Config::default()));
+        // The defaults are the commented example itself (serialising `Config::default()` would
+        // write the redacted form of its secrets).
+        let mut fig = Figment::from(Toml::string(EXAMPLE));
         if let Some(path) = file {
             let text = std::fs::read_to_string(path).map_err(|e| {
                 let mut p = Problems::default();
@@ -116,4 +145,13 @@ url = "sqlite://tdc.sqlite"
 # empty to be told how to create one with `tdc-server user add`.
 admin_username = "admin"
 admin_password = ""
+
+[security]
+# Hours a sign-in lasts. Cookies are marked Secure when public_url is https.
+session_hours = 10
+# Failed sign-ins allowed per username within the window (five times as many per address).
+login_attempts = 5
+login_window_minutes = 15
+# Bearer token Prometheus sends for /metrics; empty: only this machine may read /metrics.
+metrics_token = ""
 "#;

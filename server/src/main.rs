@@ -229,9 +229,10 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             }
             let store = open_store(&cfg).await?;
             bootstrap(&store, &cfg).await?;
-            let app = Application::bind(cfg.http.listen, AppState::new(store.clone()))
-                .await
-                .with_context(|| format!("while binding {}", cfg.http.listen))?;
+            let app =
+                Application::bind(cfg.http.listen, AppState::with_config(store.clone(), &cfg))
+                    .await
+                    .with_context(|| format!("while binding {}", cfg.http.listen))?;
             let addr = app
                 .local_addr()
                 .context("while reading the bound address")?;

@@ -13,6 +13,7 @@ use calibration_profiles::problems::{Problems, from_json};
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 
+use super::session::{Caller, Permission};
 use super::{AppError, AppState};
 
 pub fn routes() -> Router<AppState> {
@@ -42,8 +43,10 @@ struct McParams {
 async fn post_uncertainty(
     State(state): State<AppState>,
     Query(params): Query<McParams>,
+    caller: Caller,
     body: Bytes,
 ) -> Result<Json<calc::UncertaintyResponse>, AppError> {
+    caller.require(Permission::Calculate)?;
     let req: calc::UncertaintyRequest = parse(&body)?;
     let mc = match params.monte_carlo {
         Some(trials) if trials > state.max_monte_carlo_trials => {
@@ -81,18 +84,26 @@ fn compute<Req: DeserializeOwned, Resp>(
 }
 
 async fn post_regression(
+    caller: Caller,
     body: Bytes,
 ) -> Result<Json<calibration_profiles::regression::LineFit>, AppError> {
+    caller.require(Permission::Calculate)?;
     compute(&body, calc::regression)
 }
 
-async fn post_mpe(body: Bytes) -> Result<Json<calibration_profiles::mpe::Mpe>, AppError> {
+async fn post_mpe(
+    caller: Caller,
+    body: Bytes,
+) -> Result<Json<calibration_profiles::mpe::Mpe>, AppError> {
+    caller.require(Permission::Calculate)?;
     compute(&body, calc::mpe)
 }
 
 async fn post_decide(
+    caller: Caller,
     body: Bytes,
 ) -> Result<Json<calibration_profiles::conformity::Decision>, AppError> {
+    caller.require(Permission::Calculate)?;
     compute(&body, calc::decide)
 }
 

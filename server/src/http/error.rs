@@ -25,6 +25,12 @@ pub enum AppError {
     Forbidden(String),
     #[error("{0}")]
     TooLarge(String),
+    /// Slow down: too many attempts.
+    #[error("{0}")]
+    TooManyRequests(String),
+    /// The request conflicts with the record's state (retired, already signed …).
+    #[error("{0}")]
+    Conflict(String),
     /// A bug or an unavailable dependency: the details go to the log only.
     #[error("internal error")]
     Internal(#[source] anyhow::Error),
@@ -43,6 +49,7 @@ impl AppError {
                 AppError::Invalid(p)
             }
             StoreError::NotFound(what) => AppError::NotFound(what),
+            StoreError::State(what) => AppError::Conflict(what),
             other => AppError::Internal(other.into()),
         }
     }
@@ -71,6 +78,13 @@ impl IntoResponse for AppError {
                 None,
                 Some(m.clone()),
             ),
+            AppError::TooManyRequests(m) => (
+                StatusCode::TOO_MANY_REQUESTS,
+                "too_many_requests",
+                None,
+                Some(m.clone()),
+            ),
+            AppError::Conflict(m) => (StatusCode::CONFLICT, "conflict", None, Some(m.clone())),
             AppError::NotFound(path) => (
                 StatusCode::NOT_FOUND,
                 "not_found",

@@ -80,9 +80,13 @@ pub async fn post_readings(
                 &bridge, r, *v,
             )));
     }
+    let duplicates = valid.len() - accepted.min(valid.len());
+    super::metrics::Metrics::add(&state.metrics.readings_accepted, accepted);
+    super::metrics::Metrics::add(&state.metrics.readings_duplicate, duplicates);
+    super::metrics::Metrics::add(&state.metrics.readings_rejected, rejected.len());
     Ok(Json(BatchAck {
         accepted,
-        duplicates: valid.len() - accepted.min(valid.len()),
+        duplicates,
         rejected,
     }))
 }

@@ -10,7 +10,11 @@
 //! Every change to a record writes its audit entry in the same transaction ([`audit`]).
 
 pub mod audit;
+pub mod devices;
 pub mod readings;
+pub mod registry;
+pub mod sessions;
+pub mod standards;
 pub mod tokens;
 pub mod users;
 
@@ -33,6 +37,9 @@ pub enum StoreError {
     Conflict(String),
     #[error("{0} not found")]
     NotFound(String),
+    /// The record's state forbids the change (it is retired, already in that state …).
+    #[error("{0}")]
+    State(String),
     /// The database is unreachable or failed: retry later; details in the log.
     #[error("database: {0}")]
     Database(#[from] sqlx::Error),

@@ -60,6 +60,13 @@ impl Store {
                 qb.build().execute(&mut **c).await.map(|r| r.rows_affected())
             })?;
         }
+        let mut devices: Vec<(&str, &str)> = readings
+            .iter()
+            .map(|(r, _)| (r.device_id.as_str(), r.unit.as_str()))
+            .collect();
+        devices.sort_unstable();
+        devices.dedup_by_key(|(d, _)| *d);
+        super::devices::touch_devices(&mut tx, bridge_id, &devices, now).await?;
         tx.commit().await?;
         Ok(inserted)
     }

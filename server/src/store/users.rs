@@ -209,4 +209,65 @@ impl Store {
         .await?;
         tx.commit().await
     }
+
+    pub async fn user_by_id(&self, id: Uuid) -> Result<Option<User>, StoreError> {
+        Ok(
+            on_db!(self, db => sqlx::query_as::<_, User>("SELECT * FROM app_user WHERE app_user_id = $1").bind(id).fetch_optional(db).await)?,
+        )
+    }
+
+    /// Every user, by username.
+    pub async fn list_users(&self) -> Result<Vec<User>, StoreError> {
+        Ok(
+            on_db!(self, db => sqlx::query_as::<_, User>("SELECT * FROM app_user ORDER BY username").fetch_all(db).await)?,
+        )
+    }
+
+    /// Changes a user's name, role and verifier card.
+    pub async fn update_user(
+        &self,
+        actor: &str,
+        username: &str,
+        change: &UserUpdate,
+    ) -> Result<User, StoreError> {
+        let mut tx = self.begin().await?;
+        let before = on_tx!(&mut tx, c => sqlx::query_as::<_, User>("SELECT * FROM app_user WHERE username = $1").bind(username).fetch_optional(&mut **c).await)?
+            .ok_or_else(|| StoreError::NotFound(format!("user `{username}`")))?;
+        on_tx!(&mut tx, c => sqlx::query("UPDATE app_user SET full_name = $1, role = $2, verifier_card_no = $3, verifier_card_expires_on = $4, updated_at = $5 WHERE username = $6")
+            .bind(change.full_name.trim())
+            .bind(change.role.as_str())
+            .bind(&change.verifier_card_no)
+            .bind(change.verifier_card_expires_on)
+            .bind(Utc::now())
+            .bind(username)
+            .execute(&mut **c).await.map(|_| ()))?;
+        let after = on_tx!(&mut tx, c => sqlx::query_as::<_, User>("SELECT * FROM app_user WHERE username = $1").bind(username).fetch_one(&mut **c).await)?;
+        audit::append(
+            &mut tx,
+            actor,
+            Change {
+                entity: "app_user",
+                entity_id: username.to_owned(),
+                action: "update",
+                before: Some(before.audit_view()),
+                after: Some(after.audit_view()),
+                reason: None,
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(after)
+    }
+}
+
+/// What an administrator may change about a user.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UserUpdate {
+    pub full_name: String,
+    pub role: Role,
+    #[serde(default)]
+    pub verifier_card_no: Option<String>,
+    #[serde(default)]
+    pub verifier_card_expires_on: Option<NaiveDate>,
 }

@@ -1,0 +1,26 @@
+-- Registry additions: intermediate checks of standards and the devices bridges report.
+
+-- Intermediate checks (kiểm tra giữa kỳ) between two calibrations of a standard.
+CREATE TABLE standard_check (
+    standard_check_id BLOB PRIMARY KEY,
+    measurement_standard_id BLOB NOT NULL REFERENCES measurement_standard (measurement_standard_id),
+    checked_on TEXT NOT NULL,
+    passed INTEGER NOT NULL,
+    notes TEXT NOT NULL DEFAULT '',
+    checked_by TEXT NOT NULL,
+    created_at TEXT NOT NULL
+);
+CREATE INDEX standard_check_standard ON standard_check (measurement_standard_id, checked_on);
+
+-- Devices seen on bridges, kept up to date by ingest (one row per device, not per reading).
+CREATE TABLE device (
+    device_id TEXT PRIMARY KEY,
+    bridge_id TEXT NOT NULL,
+    first_seen_at TEXT NOT NULL,
+    last_seen_at TEXT NOT NULL,
+    last_unit TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX device_bridge ON device (bridge_id);
+
+CREATE INDEX measurement_standard_level ON measurement_standard (level, code);
+CREATE INDEX standard_override_standard ON standard_override (measurement_standard_id, valid_until);
