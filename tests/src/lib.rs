@@ -44,8 +44,15 @@ pub fn binary(name: &str) -> PathBuf {
 #[derive(Debug)]
 pub struct TestServer {
     pub addr: SocketAddr,
+    pub store: server::store::Store,
+    /// A client signed in as `tester` (a technician): it sends the session cookie and the
+    /// CSRF header with every request.
+    pub client: reqwest::Client,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
 }
+
+/// The password of the `tester` user every [`TestServer`] has.
+pub const TESTER_PASSWORD: &str = "tester-password-1";
 
 impl TestServer {
     /// Binds port 0 and serves in the background.
@@ -64,8 +71,23 @@ impl TestServer {
         tokio::spawn(app.serve(async {
             let _ = rx.await;
         }));
+        store
+            .create_user(
+                "test",
+                &server::store::users::NewUser {
+                    username: "tester".into(),
+                    full_name: "Người Kiểm Thử".into(),
+                    role: server::store::users::Role::Technician,
+                    password_hash: server::auth::hash_password(TESTER_PASSWORD).expect("hash"),
+                },
+            )
+            .await
+            .expect("tester user");
+        let client = signed_in_client(addr, "tester", TESTER_PASSWORD).await;
         Self {
             addr,
+            store,
+            client,
             stop: Some(tx),
         }
     }
@@ -74,6 +96,39 @@ impl TestServer {
     pub fn url(&self, path: &str) -> String {
         format!("http://{}{path}", self.addr)
     }
+}
+
+/// Signs in through the API and returns a client carrying the session cookie and CSRF token.
+///
+/// # Panics
+/// When the sign-in is refused.
+pub async fn signed_in_client(addr: SocketAddr, username: &str, password: &str) -> reqwest::Client {
+    let resp = reqwest::Client::new()
+        .post(format!("http://{addr}/api/v1/session"))
+        .json(&serde_json::json!({"username": username, "password": password}))
+        .send()
+        .await
+        .expect("sign-in request");
+    assert!(resp.status().is_success(), "sign-in: {}", resp.status());
+    let cookie = resp
+        .headers()
+        .get("set-cookie")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .expect("a session cookie")
+        .to_owned();
+    let body: serde_json::Value = resp.json().await.expect("session JSON");
+    let csrf = body["csrf_token"].as_str().expect("csrf_token").to_owned();
+    let mut headers = reqwest::header::HeaderMap::new();
+    headers.insert(
+        reqwest::header::COOKIE,
+        cookie.parse().expect("cookie header"),
+    );
+    headers.insert("x-csrf-token", csrf.parse().expect("csrf header"));
+    reqwest::Client::builder()
+        .default_headers(headers)
+        .build()
+        .expect("client")
 }
 
 impl Drop for TestServer {

@@ -184,7 +184,7 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/healthz", get(healthz))
         .route("/metrics", get(metrics::get_metrics))
-        .merge(api_routes())
+        .merge(api_routes(state.clone()))
         .fallback(not_found)
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
@@ -199,7 +199,7 @@ pub fn router(state: AppState) -> Router {
 }
 
 /// The JSON API under `/api/v1`.
-fn api_routes() -> Router<AppState> {
+fn api_routes(state: AppState) -> Router<AppState> {
     Router::new()
         .route("/api/v1/readings", post(ingest::post_readings))
         .route(
@@ -217,6 +217,10 @@ fn api_routes() -> Router<AppState> {
         .merge(standards::routes())
         .merge(devices::routes())
         .merge(admin::routes())
+        .route_layer(axum::middleware::from_fn_with_state(
+            state,
+            session::authorize,
+        ))
 }
 
 async fn healthz(State(state): State<AppState>) -> Result<axum::Json<serde_json::Value>, AppError> {

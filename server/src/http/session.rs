@@ -90,6 +90,103 @@ pub fn allows(role: Role, p: Permission) -> bool {
     }
 }
 
+/// Who may call an endpoint.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Rule {
+    /// Anyone (sign-in, sign-out, the API description).
+    Public,
+    /// A bridge with its device token; the handler checks the token.
+    Device,
+    /// A signed-in person whose role has the permission.
+    Signed(Permission),
+}
+
+/// The access rule of each API endpoint, by method and route template. One table for the
+/// whole API: [`authorize`] enforces it before any handler or body parser runs, and an
+/// endpoint missing here is refused.
+#[must_use]
+pub fn rule(method: &Method, path: &str) -> Option<Rule> {
+    use Permission as P;
+    use Rule::{Device, Public, Signed};
+    let get = *method == Method::GET || *method == Method::HEAD;
+    let m = method.as_str();
+    Some(match (m, path) {
+        ("POST", "/api/v1/readings") => Device,
+        ("POST" | "DELETE", "/api/v1/session") | (_, "/api/v1/openapi.json") => Public,
+        ("GET", "/api/v1/session") | ("PUT", "/api/v1/session/password") => Signed(P::Read),
+        ("POST", p) if p.starts_with("/api/v1/calc/") => Signed(P::Calculate),
+        (_, "/api/v1/categories") if get => Signed(P::Read),
+        (
+            _,
+            "/api/v1/organisations"
+            | "/api/v1/organisations/{id}"
+            | "/api/v1/instruments"
+            | "/api/v1/instruments/{id}"
+            | "/api/v1/instruments/{id}/history",
+        ) if get => Signed(P::Read),
+        (
+            "POST" | "PUT",
+            "/api/v1/organisations"
+            | "/api/v1/organisations/{id}"
+            | "/api/v1/organisations/{id}/retire"
+            | "/api/v1/instruments"
+            | "/api/v1/instruments/{id}"
+            | "/api/v1/instruments/{id}/retire",
+        ) => Signed(P::EditRegistry),
+        ("POST", "/api/v1/standards/{id}/override") => Signed(P::OverrideStandards),
+        (_, p) if p.starts_with("/api/v1/standards") => {
+            if get {
+                Signed(P::Read)
+            } else {
+                Signed(P::ManageStandards)
+            }
+        }
+        (_, p)
+            if get
+                && (p.starts_with("/api/v1/devices")
+                    || p.starts_with("/api/v1/readings/")
+                    || p == "/api/v1/bridges") =>
+        {
+            Signed(P::Read)
+        }
+        (_, p) if p.starts_with("/api/v1/users") || p.starts_with("/api/v1/bridges/") => {
+            Signed(P::Administer)
+        }
+        (_, "/api/v1/audit" | "/api/v1/audit/verify") if get => Signed(P::ReadAudit),
+        _ => return None,
+    })
+}
+
+/// Enforces [`rule`] for the matched route; puts the [`Caller`] in the request for handlers.
+pub async fn authorize(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    let Some(path) = req
+        .extensions()
+        .get::<axum::extract::MatchedPath>()
+        .map(|m| m.as_str().to_owned())
+    else {
+        return next.run(req).await;
+    };
+    match rule(req.method(), &path) {
+        Some(Rule::Public | Rule::Device) => next.run(req).await,
+        Some(Rule::Signed(p)) => {
+            let (mut parts, body) = req.into_parts();
+            let caller = match Caller::from_request_parts(&mut parts, &state).await {
+                Ok(c) => c,
+                Err(e) => return e.into_response(),
+            };
+            if let Err(e) = caller.require(p) {
+                return e.into_response();
+            }
+            next.run(Request::from_parts(parts, body)).await
+        }
+        None => {
+            tracing::error!(%path, method = %req.method(), "no access rule for this endpoint");
+            AppError::Forbidden(format!("no access rule for {} {path}", req.method()))
+                .into_response()
+        }
+    }
+}
+
 /// A signed-in person making a request.
 #[derive(Debug, Clone)]
 pub struct Caller {

@@ -23,7 +23,8 @@ fn tdc_calc(args: &[&str]) -> Value {
 
 async fn api(server: &TestServer, path: &str, file: &str) -> Value {
     let body = std::fs::read_to_string(workspace().join(file)).unwrap();
-    let resp = reqwest::Client::new()
+    let resp = server
+        .client
         .post(server.url(path))
         .header("content-type", "application/json")
         .body(body)

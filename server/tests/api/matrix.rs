@@ -1,0 +1,226 @@
+//! The role-by-endpoint matrix: every endpoint of the API called by every role, by an
+//! anonymous client and by a bridge's device token. The expectations below are written from
+//! the rules, not read from the server's own table: a role that may act must never get
+//! 401/403; a role that may not must get 403; without a session, 401.
+
+use axum::body::Body;
+use axum::http::{Method, Request, StatusCode};
+use server::store::users::Role;
+
+use crate::App;
+
+const T: Role = Role::Technician;
+const I: Role = Role::Inspector;
+const R: Role = Role::Reviewer;
+const Q: Role = Role::QualityManager;
+const A: Role = Role::Admin;
+const O: Role = Role::ReadOnly;
+const EVERYONE: &[Role] = &[T, I, R, Q, A, O];
+const EDITORS: &[Role] = &[T, I, R, Q, A];
+const STANDARD_KEEPERS: &[Role] = &[T, R, Q, A];
+const AUDITORS: &[Role] = &[R, Q, A, O];
+const QM: &[Role] = &[Q];
+const ADMIN: &[Role] = &[A];
+
+/// Who may call an endpoint.
+#[derive(Debug, Clone, Copy)]
+enum Who {
+    Public,
+    Device,
+    Roles(&'static [Role]),
+}
+
+const ID: &str = "0192f0c4-0000-7000-8000-000000000000";
+
+fn endpoints() -> Vec<(Method, String, Who)> {
+    use Who::{Device, Public, Roles};
+    let g = Method::GET;
+    let p = Method::POST;
+    let u = Method::PUT;
+    let list: Vec<(Method, &str, Who)> = vec![
+        (p.clone(), "/api/v1/readings", Device),
+        (g.clone(), "/api/v1/session", Roles(EVERYONE)),
+        (u.clone(), "/api/v1/session/password", Roles(EVERYONE)),
+        (p.clone(), "/api/v1/calc/uncertainty", Roles(EVERYONE)),
+        (p.clone(), "/api/v1/calc/regression", Roles(EVERYONE)),
+        (p.clone(), "/api/v1/calc/mpe", Roles(EVERYONE)),
+        (p.clone(), "/api/v1/calc/decide", Roles(EVERYONE)),
+        (g.clone(), "/api/v1/categories", Roles(EVERYONE)),
+        (g.clone(), "/api/v1/organisations", Roles(EVERYONE)),
+        (p.clone(), "/api/v1/organisations", Roles(EDITORS)),
+        (g.clone(), "/api/v1/organisations/{id}", Roles(EVERYONE)),
+        (u.clone(), "/api/v1/organisations/{id}", Roles(EDITORS)),
+        (
+            p.clone(),
+            "/api/v1/organisations/{id}/retire",
+            Roles(EDITORS),
+        ),
+        (g.clone(), "/api/v1/instruments", Roles(EVERYONE)),
+        (p.clone(), "/api/v1/instruments", Roles(EDITORS)),
+        (g.clone(), "/api/v1/instruments/{id}", Roles(EVERYONE)),
+        (u.clone(), "/api/v1/instruments/{id}", Roles(EDITORS)),
+        (p.clone(), "/api/v1/instruments/{id}/retire", Roles(EDITORS)),
+        (
+            g.clone(),
+            "/api/v1/instruments/{id}/history",
+            Roles(EVERYONE),
+        ),
+        (g.clone(), "/api/v1/standards", Roles(EVERYONE)),
+        (p.clone(), "/api/v1/standards", Roles(STANDARD_KEEPERS)),
+        (g.clone(), "/api/v1/standards/{id}", Roles(EVERYONE)),
+        (u.clone(), "/api/v1/standards/{id}", Roles(STANDARD_KEEPERS)),
+        (
+            g.clone(),
+            "/api/v1/standards/{id}/calibrations",
+            Roles(EVERYONE),
+        ),
+        (
+            p.clone(),
+            "/api/v1/standards/{id}/calibrations",
+            Roles(STANDARD_KEEPERS),
+        ),
+        (g.clone(), "/api/v1/standards/{id}/checks", Roles(EVERYONE)),
+        (
+            p.clone(),
+            "/api/v1/standards/{id}/checks",
+            Roles(STANDARD_KEEPERS),
+        ),
+        (
+            p.clone(),
+            "/api/v1/standards/{id}/condition",
+            Roles(STANDARD_KEEPERS),
+        ),
+        (p.clone(), "/api/v1/standards/{id}/override", Roles(QM)),
+        (
+            g.clone(),
+            "/api/v1/standards/{id}/usability",
+            Roles(EVERYONE),
+        ),
+        (
+            p.clone(),
+            "/api/v1/standards/{id}/retire",
+            Roles(STANDARD_KEEPERS),
+        ),
+        (g.clone(), "/api/v1/devices", Roles(EVERYONE)),
+        (g.clone(), "/api/v1/devices/{id}", Roles(EVERYONE)),
+        (g.clone(), "/api/v1/devices/{id}/readings", Roles(EVERYONE)),
+        (
+            g.clone(),
+            "/api/v1/devices/{id}/readings/stream",
+            Roles(EVERYONE),
+        ),
+        (g.clone(), "/api/v1/readings/{id}", Roles(EVERYONE)),
+        (g.clone(), "/api/v1/bridges", Roles(EVERYONE)),
+        (p.clone(), "/api/v1/bridges/{id}/tokens", Roles(ADMIN)),
+        (p.clone(), "/api/v1/bridges/{id}/revoke", Roles(ADMIN)),
+        (g.clone(), "/api/v1/users", Roles(ADMIN)),
+        (p.clone(), "/api/v1/users", Roles(ADMIN)),
+        (u.clone(), "/api/v1/users/{username}", Roles(ADMIN)),
+        (p.clone(), "/api/v1/users/{username}/disable", Roles(ADMIN)),
+        (u.clone(), "/api/v1/users/{username}/password", Roles(ADMIN)),
+        (g.clone(), "/api/v1/audit", Roles(AUDITORS)),
+        (g.clone(), "/api/v1/audit/verify", Roles(AUDITORS)),
+        (g.clone(), "/api/v1/openapi.json", Public),
+        (p.clone(), "/api/v1/session", Public),
+        // Last: it ends the session it is called with.
+        (Method::DELETE, "/api/v1/session", Public),
+    ];
+    list.into_iter()
+        .map(|(m, p, w)| (m, p.replace("{id}", ID).replace("{username}", "nobody"), w))
+        .collect()
+}
+
+fn request(
+    method: &Method,
+    path: &str,
+    cookie: Option<(&str, &str)>,
+    bearer: Option<&str>,
+) -> Request<Body> {
+    let mut req = Request::builder().method(method.clone()).uri(path);
+    if let Some((c, csrf)) = cookie {
+        req = req.header("cookie", c).header("x-csrf-token", csrf);
+    }
+    if let Some(t) = bearer {
+        req = req.header("authorization", format!("Bearer {t}"));
+    }
+    let body = if *method == Method::GET || *method == Method::DELETE {
+        Body::empty()
+    } else {
+        req = req.header("content-type", "application/json");
+        Body::from("{}")
+    };
+    req.body(body).unwrap()
+}
+
+#[tokio::test]
+async fn every_role_gets_exactly_the_endpoints_it_may_use() {
+    let app = App::new().await;
+    let token = app
+        .store()
+        .create_device_token("test", "bench-1", "")
+        .await
+        .unwrap();
+    let mut failures = Vec::new();
+    for role in Role::ALL {
+        let login = app.login_as(role).await;
+        for (method, path, who) in endpoints() {
+            let a = app
+                .send(request(
+                    &method,
+                    &path,
+                    Some((&login.cookie, &login.csrf)),
+                    None,
+                ))
+                .await;
+            let denied = matches!(a.status, StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN);
+            let ok = match who {
+                Who::Public => !denied,
+                // A session cookie is no device token.
+                Who::Device => a.status == StatusCode::UNAUTHORIZED,
+                Who::Roles(roles) if roles.contains(&role) => !denied,
+                Who::Roles(_) => a.status == StatusCode::FORBIDDEN,
+            };
+            if !ok {
+                failures.push(format!("{role:?} {method} {path}: {} {}", a.status, a.json));
+            }
+        }
+    }
+    for (method, path, who) in endpoints() {
+        let anonymous = app.send(request(&method, &path, None, None)).await;
+        let device = app.send(request(&method, &path, None, Some(&token))).await;
+        let (anon_ok, device_ok) = match who {
+            Who::Public => (
+                anonymous.status != StatusCode::UNAUTHORIZED,
+                device.status != StatusCode::UNAUTHORIZED,
+            ),
+            Who::Device => (
+                anonymous.status == StatusCode::UNAUTHORIZED,
+                // `{}` is not a batch: refused as malformed, after the token was accepted.
+                device.status == StatusCode::BAD_REQUEST,
+            ),
+            Who::Roles(_) => (
+                anonymous.status == StatusCode::UNAUTHORIZED,
+                device.status == StatusCode::UNAUTHORIZED,
+            ),
+        };
+        if !anon_ok {
+            failures.push(format!("anonymous {method} {path}: {}", anonymous.status));
+        }
+        if !device_ok {
+            failures.push(format!("device token {method} {path}: {}", device.status));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[tokio::test]
+async fn an_endpoint_without_an_access_rule_is_refused() {
+    use server::http::session::rule;
+    // Every route the router knows has a rule: a route added without one would be refused
+    // by the matrix above, and unknown paths answer 404 without reaching any handler.
+    assert!(rule(&Method::GET, "/api/v1/not-a-route").is_none());
+    let app = App::new().await;
+    let login = app.login_as(Role::Admin).await;
+    let a = app.get("/api/v1/not-a-route", &login).await;
+    assert_eq!(a.status, StatusCode::NOT_FOUND);
+}
