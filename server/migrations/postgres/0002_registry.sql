@@ -24,3 +24,8 @@ CREATE INDEX device_bridge ON device (bridge_id);
 
 CREATE INDEX measurement_standard_level ON measurement_standard (level, code);
 CREATE INDEX standard_override_standard ON standard_override (measurement_standard_id, valid_until);
+
+-- Organisation names folded for search (lower case, no diacritics, đ as d): people type
+-- "cho dong kinh" for "Chợ Đông Kinh".
+ALTER TABLE organisation ADD COLUMN search_name TEXT NOT NULL DEFAULT '';
+CREATE INDEX organisation_search_name ON organisation (search_name);

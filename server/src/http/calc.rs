@@ -121,10 +121,32 @@ mod tests {
         AppState::new(crate::store::Store::open("sqlite::memory:").await.unwrap())
     }
 
+    /// Posts as a signed-in read-only user (anyone may calculate).
     async fn post(uri: &str, body: &str) -> (StatusCode, Value) {
-        let resp = router(state().await)
+        let state = state().await;
+        let user = state
+            .store
+            .create_user(
+                "test",
+                &crate::store::users::NewUser {
+                    username: "viewer".into(),
+                    full_name: "Viewer".into(),
+                    role: crate::store::users::Role::ReadOnly,
+                    password_hash: "$argon2id$unused".into(),
+                },
+            )
+            .await
+            .unwrap();
+        let (cookie, csrf) = state
+            .store
+            .create_session(&user, chrono::Duration::hours(1))
+            .await
+            .unwrap();
+        let resp = router(state)
             .oneshot(
                 Request::post(uri)
+                    .header("cookie", format!("tdc_session={cookie}"))
+                    .header("x-csrf-token", csrf)
                     .header("content-type", "application/json")
                     .body(Body::from(body.to_owned()))
                     .unwrap(),

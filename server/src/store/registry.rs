@@ -183,6 +183,8 @@ pub struct InstrumentQuery {
     pub page: PageRequest,
 }
 
+const ORGANISATION_SELECT: &str = "SELECT organisation_id, name, tax_code, address, phone, retired_at, created_at, updated_at FROM organisation";
+
 const INSTRUMENT_SELECT: &str = "SELECT i.instrument_id, i.category, i.maker, i.model, i.serial, i.measuring_range, i.resolution, i.verification_interval, i.accuracy_class, i.owner_id, o.name AS owner_name, i.location, i.status, i.last_result, i.last_verified_on, i.next_due_on, i.retired_at, i.created_at, i.updated_at FROM instrument i LEFT JOIN organisation o ON o.organisation_id = i.owner_id";
 
 fn json<T: Serialize>(v: &T) -> serde_json::Value {
@@ -250,7 +252,7 @@ impl Store {
 
     pub async fn organisation(&self, id: Uuid) -> Result<Option<Organisation>, StoreError> {
         Ok(
-            on_db!(self, db => sqlx::query_as::<_, Organisation>("SELECT * FROM organisation WHERE organisation_id = $1").bind(id).fetch_optional(db).await)?,
+            on_db!(self, db => sqlx::query_as::<_, Organisation>("SELECT organisation_id, name, tax_code, address, phone, retired_at, created_at, updated_at FROM organisation WHERE organisation_id = $1").bind(id).fetch_optional(db).await)?,
         )
     }
 
@@ -259,7 +261,7 @@ impl Store {
         tax_code: &str,
     ) -> Result<Option<Organisation>, StoreError> {
         Ok(
-            on_db!(self, db => sqlx::query_as::<_, Organisation>("SELECT * FROM organisation WHERE tax_code = $1").bind(tax_code).fetch_optional(db).await)?,
+            on_db!(self, db => sqlx::query_as::<_, Organisation>("SELECT organisation_id, name, tax_code, address, phone, retired_at, created_at, updated_at FROM organisation WHERE tax_code = $1").bind(tax_code).fetch_optional(db).await)?,
         )
     }
 
@@ -271,16 +273,16 @@ impl Store {
         page: PageRequest,
     ) -> Result<Page<Organisation>, StoreError> {
         let pattern = text
-            .map(str::trim)
+            .map(search_key)
             .filter(|t| !t.is_empty())
-            .map(|t| format!("%{}%", t.to_lowercase()));
+            .map(|t| format!("%{}%", t.replace('%', "").replace('_', "")));
         let rows = on_db!(self, db => {
-            let mut qb = sqlx::QueryBuilder::new("SELECT * FROM organisation WHERE 1 = 1");
+            let mut qb = sqlx::QueryBuilder::new(format!("{ORGANISATION_SELECT} WHERE 1 = 1"));
             if !include_retired {
                 qb.push(" AND retired_at IS NULL");
             }
             if let Some(p) = &pattern {
-                qb.push(" AND (LOWER(name) LIKE ");
+                qb.push(" AND (search_name LIKE ");
                 qb.push_bind(p.clone());
                 qb.push(" OR tax_code LIKE ");
                 qb.push_bind(p.clone());
@@ -302,13 +304,14 @@ impl Store {
         let mut tx = self.begin().await?;
         let before = organisation_in(&mut tx, id).await?;
         let now = Utc::now();
-        on_tx!(&mut tx, c => sqlx::query("UPDATE organisation SET name = $1, tax_code = $2, address = $3, phone = $4, updated_at = $5 WHERE organisation_id = $6")
+        on_tx!(&mut tx, c => sqlx::query("UPDATE organisation SET name = $1, tax_code = $2, address = $3, phone = $4, updated_at = $5, search_name = $7 WHERE organisation_id = $6")
             .bind(input.name.trim())
             .bind(blank_to_none(input.tax_code.as_ref()))
             .bind(blank_to_none(input.address.as_ref()))
             .bind(blank_to_none(input.phone.as_ref()))
             .bind(now)
             .bind(id)
+            .bind(search_key(&input.name))
             .execute(&mut **c).await.map(|_| ()))
         .map_err(|e| StoreError::conflict_or(e, || tax_code_taken(input)))?;
         let after = organisation_in(&mut tx, id).await?;
@@ -654,13 +657,14 @@ async fn insert_organisation(
         created_at: now,
         updated_at: now,
     };
-    on_tx!(tx, c => sqlx::query("INSERT INTO organisation (organisation_id, name, tax_code, address, phone, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $6)")
+    on_tx!(tx, c => sqlx::query("INSERT INTO organisation (organisation_id, name, tax_code, address, phone, created_at, updated_at, search_name) VALUES ($1, $2, $3, $4, $5, $6, $6, $7)")
         .bind(org.organisation_id)
         .bind(&org.name)
         .bind(&org.tax_code)
         .bind(&org.address)
         .bind(&org.phone)
         .bind(now)
+        .bind(search_key(&org.name))
         .execute(&mut **c).await.map(|_| ()))
     .map_err(|e| StoreError::conflict_or(e, || tax_code_taken(input)))?;
     audit::append(
@@ -740,7 +744,7 @@ async fn insert_instrument(
 }
 
 async fn organisation_in(tx: &mut Tx, id: Uuid) -> Result<Organisation, StoreError> {
-    on_tx!(tx, c => sqlx::query_as::<_, Organisation>("SELECT * FROM organisation WHERE organisation_id = $1").bind(id).fetch_optional(&mut **c).await)?
+    on_tx!(tx, c => sqlx::query_as::<_, Organisation>("SELECT organisation_id, name, tax_code, address, phone, retired_at, created_at, updated_at FROM organisation WHERE organisation_id = $1").bind(id).fetch_optional(&mut **c).await)?
         .ok_or_else(|| StoreError::NotFound(format!("organisation {id}")))
 }
 
@@ -748,6 +752,23 @@ async fn instrument_in(tx: &mut Tx, id: Uuid) -> Result<Instrument, StoreError> 
     let sql = format!("{INSTRUMENT_SELECT} WHERE i.instrument_id = $1");
     on_tx!(tx, c => sqlx::query_as::<_, Instrument>(sqlx::AssertSqlSafe(sql.clone())).bind(id).fetch_optional(&mut **c).await)?
         .ok_or_else(|| StoreError::NotFound(format!("instrument {id}")))
+}
+
+/// Text folded for search: lower case, Vietnamese diacritics removed, `đ` as `d`, runs of
+/// white space as one space. "Chợ  Đông Kinh" and "cho dong kinh" fold alike.
+#[must_use]
+pub fn search_key(text: &str) -> String {
+    use unicode_normalization::UnicodeNormalization as _;
+    let folded: String = text
+        .nfd()
+        .filter(|c| !('\u{300}'..='\u{36f}').contains(c))
+        .map(|c| match c {
+            'đ' | 'Đ' => 'd',
+            other => other,
+        })
+        .collect::<String>()
+        .to_lowercase();
+    folded.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
 /// Mã số thuế: ten digits, or ten digits, `-` and three for a branch.
@@ -847,5 +868,33 @@ impl InstrumentInput {
             optional_text(&mut p, path, v.as_ref(), max);
         }
         p.into_result(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn search_keys_ignore_case_diacritics_and_spacing() {
+        assert_eq!(search_key("Chợ  Đông Kinh"), "cho dong kinh");
+        assert_eq!(search_key("BỆNH VIỆN Đa khoa"), "benh vien da khoa");
+        // Precomposed and decomposed input fold alike.
+        assert_eq!(search_key("Lạng Sơn"), search_key("La\u{323}ng So\u{31b}n"));
+    }
+
+    #[test]
+    fn tax_codes_have_ten_digits_and_an_optional_branch() {
+        assert!(is_tax_code("4900100017"));
+        assert!(is_tax_code("4900100017-001"));
+        for bad in [
+            "490010001",
+            "49001000170",
+            "4900100017-01",
+            "49001OOO17",
+            "",
+        ] {
+            assert!(!is_tax_code(bad), "{bad}");
+        }
     }
 }

@@ -5,6 +5,7 @@
 
 mod contract;
 mod ingest;
+mod registry;
 
 use server::store::Store;
 
