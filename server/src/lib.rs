@@ -14,3 +14,4 @@ pub mod http;
 pub mod import;
 pub mod startup;
 pub mod store;
+pub mod web;

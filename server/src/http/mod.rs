@@ -185,6 +185,7 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(healthz))
         .route("/metrics", get(metrics::get_metrics))
         .merge(api_routes(state.clone()))
+        .merge(crate::web::routes())
         .fallback(not_found)
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
