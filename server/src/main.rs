@@ -67,6 +67,19 @@ enum Command {
         #[command(subcommand)]
         command: AuditCommand,
     },
+    /// Import records from a spreadsheet.
+    Import {
+        #[command(subcommand)]
+        command: ImportCommand,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum ImportCommand {
+    /// Instruments from a .csv or .xlsx file (one header row, one instrument per row). Every
+    /// problem is listed with its row and column and nothing is stored unless the whole file
+    /// is good.
+    Instruments { file: PathBuf },
 }
 
 #[derive(Subcommand, Debug)]
@@ -315,6 +328,9 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             store.close().await;
             println!("database copied to {}", to.display());
         }
+        Command::Import {
+            command: ImportCommand::Instruments { file },
+        } => return import_instruments(&cfg, &file).await,
         Command::Audit {
             command: AuditCommand::Verify,
         } => {
@@ -330,5 +346,87 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             }
         }
     }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// A progress bar on standard error (drawn only on a terminal).
+fn progress_bar(what: &'static str) -> indicatif::ProgressBar {
+    let bar = indicatif::ProgressBar::with_draw_target(
+        None,
+        indicatif::ProgressDrawTarget::stderr_with_hz(10),
+    );
+    bar.set_style(
+        indicatif::ProgressStyle::with_template("{msg:>10} [{bar:40}] {pos}/{len} rows")
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
+            .progress_chars("=> "),
+    );
+    bar.set_message(what);
+    bar
+}
+
+async fn import_instruments(cfg: &Config, file: &std::path::Path) -> Result<ExitCode> {
+    let shown = file.display().to_string();
+    let Some(format) = server::import::FileFormat::from_path(file) else {
+        bail!("{shown}: only .csv and .xlsx files can be imported (save .xls files as .xlsx)");
+    };
+    let bytes = std::fs::read(file).with_context(|| format!("while reading {shown}"))?;
+    let bar = progress_bar("checking");
+    let parsed = server::import::parse_instruments(format, &bytes, &mut |done, total| {
+        bar.set_length(total as u64);
+        bar.set_position(done as u64);
+    });
+    bar.finish_and_clear();
+    let report_problems = |problems: &calibration_profiles::problems::Problems| {
+        for p in problems.iter() {
+            eprintln!("{}", p.located(&shown));
+        }
+        eprintln!(
+            "{shown}: {} problem(s); nothing was imported",
+            problems.iter().count()
+        );
+    };
+    let rows = match parsed {
+        Ok(rows) => rows,
+        Err(problems) => {
+            report_problems(&problems);
+            return Ok(ExitCode::from(1));
+        }
+    };
+    let store = open_store(cfg).await?;
+    let pairs: Vec<(&str, &str)> = rows
+        .iter()
+        .map(|r| (r.category.as_str(), r.serial.as_str()))
+        .collect();
+    let already = store.registered(&pairs).await?;
+    if !already.is_empty() {
+        let mut problems = calibration_profiles::problems::Problems::default();
+        for i in already {
+            let r = &rows[i];
+            problems.at(
+                format!("row {}, serial", r.row),
+                format!(
+                    "`{}` of category {} is already registered",
+                    r.serial, r.category
+                ),
+            );
+        }
+        store.close().await;
+        report_problems(&problems);
+        return Ok(ExitCode::from(1));
+    }
+    let bar = progress_bar("storing");
+    bar.set_length(rows.len() as u64);
+    let report = store
+        .import_instruments(CONSOLE, &shown, &rows, &mut |done, _| {
+            bar.set_position(done as u64);
+        })
+        .await
+        .with_context(|| format!("while storing {shown}; nothing was imported"))?;
+    bar.finish_and_clear();
+    store.close().await;
+    println!(
+        "{} instrument(s) imported from {shown} ({} new organisation(s))",
+        report.instruments_created, report.organisations_created
+    );
     Ok(ExitCode::SUCCESS)
 }

@@ -63,7 +63,7 @@ impl TestServer {
         let store = server::store::Store::open("sqlite::memory:")
             .await
             .expect("in-memory store");
-        let app = Application::bind(([127, 0, 0, 1], 0).into(), AppState::new(store))
+        let app = Application::bind(([127, 0, 0, 1], 0).into(), AppState::new(store.clone()))
             .await
             .expect("bind 127.0.0.1:0");
         let addr = app.local_addr().expect("bound address");

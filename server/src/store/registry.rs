@@ -571,6 +571,20 @@ impl Store {
         Ok(report)
     }
 
+    /// Which of these `(category, serial)` pairs are already registered (not retired), by
+    /// index into `pairs`.
+    pub async fn registered(&self, pairs: &[(&str, &str)]) -> Result<Vec<usize>, StoreError> {
+        let mut found = Vec::new();
+        for (i, (category, serial)) in pairs.iter().enumerate() {
+            let hit: Option<i32> = on_db!(self, db => sqlx::query_scalar("SELECT 1 FROM instrument WHERE serial = $1 AND category = $2 AND retired_at IS NULL LIMIT 1")
+                .bind(*serial).bind(*category).fetch_optional(db).await)?;
+            if hit.is_some() {
+                found.push(i);
+            }
+        }
+        Ok(found)
+    }
+
     /// The audit entries of one record, oldest first: its history.
     pub async fn history(
         &self,

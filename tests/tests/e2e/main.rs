@@ -10,3 +10,4 @@
 
 mod bench_to_server;
 mod calculator;
+mod import;
