@@ -40,9 +40,9 @@ async fn list_users(
     ))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
-struct NewUserInput {
+pub(crate) struct NewUserInput {
     username: String,
     full_name: String,
     role: Role,
@@ -161,9 +161,9 @@ async fn disable_user(
     Ok(StatusCode::NO_CONTENT)
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
-struct PasswordReset {
+pub(crate) struct PasswordReset {
     password: String,
 }
 
@@ -204,15 +204,15 @@ async fn list_bridges(
     ))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
-struct TokenInput {
+pub(crate) struct TokenInput {
     #[serde(default)]
     label: String,
 }
 
-#[derive(Debug, Serialize)]
-struct NewToken {
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+pub(crate) struct NewToken {
     bridge_id: String,
     /// Shown once: put it in the bridge's configuration (`server.token`).
     token: String,
@@ -241,8 +241,8 @@ async fn create_token(
     Ok((StatusCode::CREATED, Json(NewToken { bridge_id, token })))
 }
 
-#[derive(Debug, Serialize)]
-struct Revoked {
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+pub(crate) struct Revoked {
     revoked: u64,
 }
 
@@ -261,7 +261,7 @@ async fn revoke_tokens(
 }
 
 /// Query of the audit list.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AuditParams {
     pub entity: Option<String>,

@@ -33,9 +33,9 @@ fn parse<T: DeserializeOwned>(body: &Bytes) -> Result<T, AppError> {
     from_json(text).map_err(AppError::Malformed)
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
-struct McParams {
+pub(crate) struct McParams {
     monte_carlo: Option<usize>,
     seed: Option<u64>,
 }

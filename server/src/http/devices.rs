@@ -35,7 +35,7 @@ pub fn routes() -> Router<AppState> {
 }
 
 /// A device with whether it is online now.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 pub struct DeviceView {
     #[serde(flatten)]
     pub device: Device,
@@ -86,9 +86,9 @@ async fn get_device(
     Ok(Json(known_device(&state, &id).await?.into()))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
-struct ReadingParams {
+pub(crate) struct ReadingParams {
     limit: Option<i64>,
 }
 

@@ -8,6 +8,7 @@ mod devices;
 mod error;
 mod ingest;
 mod metrics;
+pub mod openapi;
 mod registry;
 pub mod session;
 mod standards;
@@ -25,7 +26,7 @@ pub use error::AppError;
 use crate::store::Store;
 
 /// A reading as pushed to live pages.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, schemars::JsonSchema)]
 pub struct LiveReading {
     pub reading_id: uuid::Uuid,
     pub bridge_id: String,
@@ -213,6 +214,7 @@ fn api_routes(state: AppState) -> Router<AppState> {
             "/api/v1/session/password",
             axum::routing::put(session::put_password),
         )
+        .route("/api/v1/openapi.json", get(openapi::get_openapi))
         .nest("/api/v1/calc", calc::routes())
         .merge(registry::routes())
         .merge(standards::routes())

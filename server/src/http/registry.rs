@@ -52,7 +52,7 @@ pub(crate) fn parse_id(what: &str, id: &str) -> Result<Uuid, AppError> {
 }
 
 /// A retirement or condition change states why.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Reason {
     pub reason: String,
@@ -76,7 +76,7 @@ impl Reason {
 }
 
 /// Paging and text search parameters shared by lists.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ListParams {
     pub q: Option<String>,
@@ -94,8 +94,8 @@ pub(crate) fn page_request(page: Option<i64>, per_page: Option<i64>) -> PageRequ
     }
 }
 
-#[derive(Debug, Serialize)]
-struct Category {
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+pub(crate) struct Category {
     code: String,
     name_vi: String,
     name_en: String,
@@ -207,7 +207,7 @@ async fn retire_organisation(
 }
 
 /// Query of `GET /api/v1/instruments`.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct InstrumentParams {
     pub serial: Option<String>,

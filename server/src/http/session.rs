@@ -36,7 +36,7 @@ pub const CSRF_HEADER: &str = "x-csrf-token";
 const MAX_FORM: usize = 1 << 20;
 
 /// What a role may do.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Permission {
     /// See the registry, standards, devices and live readings.
@@ -409,7 +409,7 @@ impl Throttle {
     }
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Credentials {
     pub username: String,
@@ -417,7 +417,7 @@ pub struct Credentials {
 }
 
 /// What a signed-in person learns about their session.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 pub struct SessionInfo {
     pub username: String,
     pub full_name: String,
@@ -597,7 +597,7 @@ pub async fn delete_session(State(state): State<AppState>, headers: HeaderMap) -
     resp
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PasswordChange {
     pub current_password: String,

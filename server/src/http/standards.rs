@@ -44,7 +44,7 @@ pub fn routes() -> Router<AppState> {
 }
 
 /// A standard with its status today and its traceability chain.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 pub struct StandardView {
     #[serde(flatten)]
     pub standard: MeasurementStandard,
@@ -73,8 +73,8 @@ async fn view(state: &AppState, s: MeasurementStandard) -> Result<StandardView, 
     })
 }
 
-#[derive(Debug, Serialize)]
-struct StandardRow {
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+pub(crate) struct StandardRow {
     #[serde(flatten)]
     standard: MeasurementStandard,
     status: Status,
@@ -212,9 +212,9 @@ async fn list_checks(
     ))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
-struct CheckInput {
+pub(crate) struct CheckInput {
     checked_on: NaiveDate,
     passed: bool,
     #[serde(default)]
@@ -256,9 +256,9 @@ async fn add_check(
     Ok((StatusCode::CREATED, Json(c)))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
-struct ConditionInput {
+pub(crate) struct ConditionInput {
     condition: String,
     reason: String,
 }
@@ -299,9 +299,9 @@ async fn set_condition(
     Ok(Json(view(&state, s).await?))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
-struct OverrideInput {
+pub(crate) struct OverrideInput {
     reason: String,
     valid_until: NaiveDate,
 }
@@ -351,9 +351,9 @@ async fn grant_override(
     Ok((StatusCode::CREATED, Json(o)))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
-struct UsabilityParams {
+pub(crate) struct UsabilityParams {
     on: Option<NaiveDate>,
 }
 

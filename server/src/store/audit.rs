@@ -34,7 +34,7 @@ pub struct Change<'a> {
 }
 
 /// An entry as stored.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, sqlx::FromRow, schemars::JsonSchema)]
 pub struct Entry {
     pub audit_entry_id: i64,
     pub at: DateTime<Utc>,
@@ -156,7 +156,7 @@ pub async fn append(tx: &mut Tx, actor: &str, change: Change<'_>) -> Result<(), 
 }
 
 /// Result of walking the chain.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, schemars::JsonSchema)]
 pub struct Verification {
     pub entries: u64,
     /// The first entry whose hash or link does not hold, and why.

@@ -12,7 +12,7 @@ use crate::{on_db, on_tx};
 pub const ONLINE_SECONDS: i64 = 120;
 
 /// A device seen on a bridge.
-#[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow, schemars::JsonSchema)]
 pub struct Device {
     pub device_id: String,
     pub bridge_id: String,
@@ -29,7 +29,7 @@ impl Device {
 }
 
 /// A bridge with its live token count.
-#[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow, schemars::JsonSchema)]
 pub struct Bridge {
     pub bridge_id: String,
     pub description: String,

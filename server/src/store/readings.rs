@@ -13,7 +13,7 @@ use crate::on_db;
 const CHUNK: usize = 500;
 
 /// A stored reading.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, sqlx::FromRow, schemars::JsonSchema)]
 pub struct StoredReading {
     pub reading_id: Uuid,
     pub bridge_id: String,

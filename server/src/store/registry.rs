@@ -22,7 +22,7 @@ use crate::{on_db, on_tx};
 pub const MAX_PER_PAGE: i64 = 200;
 
 /// One page of a list.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct Page<T> {
     pub items: Vec<T>,
     /// 1-based.
@@ -46,7 +46,7 @@ impl<T> Page<T> {
 }
 
 /// Which page: 1-based number and size (clamped to 1..=[`MAX_PER_PAGE`]).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, schemars::JsonSchema)]
 pub struct PageRequest {
     pub page: i64,
     pub per_page: i64,
@@ -83,7 +83,7 @@ impl PageRequest {
 }
 
 /// An organisation: owner of instruments, customer of the lab.
-#[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow, schemars::JsonSchema)]
 pub struct Organisation {
     pub organisation_id: Uuid,
     pub name: String,
@@ -97,7 +97,7 @@ pub struct Organisation {
 }
 
 /// The fields a person edits.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct OrganisationInput {
     pub name: String,
@@ -113,7 +113,7 @@ pub struct OrganisationInput {
 pub const INSTRUMENT_STATUSES: [&str; 3] = ["in_use", "out_of_use", "retired"];
 
 /// A measuring instrument as stored, with its owner's name.
-#[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow, schemars::JsonSchema)]
 pub struct Instrument {
     pub instrument_id: Uuid,
     pub category: String,
@@ -138,7 +138,7 @@ pub struct Instrument {
 
 /// The fields a person edits (results and due dates come from verifications, but may be set
 /// when an instrument is registered with its current stamp).
-#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct InstrumentInput {
     pub category: String,
@@ -168,7 +168,7 @@ pub struct InstrumentInput {
 }
 
 /// Filters of the instrument list; absent filters do not restrict.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, schemars::JsonSchema)]
 pub struct InstrumentQuery {
     /// Serial number, exact or as a prefix.
     pub serial: Option<String>,
@@ -605,7 +605,7 @@ impl Store {
 }
 
 /// What an import stored.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct ImportReport {
     pub instruments_created: usize,
     pub organisations_created: usize,

@@ -29,7 +29,7 @@ pub const LEVELS: [&str; 3] = ["reference", "working", "check"];
 pub const CONDITIONS: [&str; 3] = ["in_service", "failed", "quarantined"];
 
 /// The status of a standard on a day.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Status {
     Valid,
@@ -61,7 +61,7 @@ impl Status {
 }
 
 /// A standard as stored, with its latest calibration.
-#[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow, schemars::JsonSchema)]
 pub struct MeasurementStandard {
     pub measurement_standard_id: Uuid,
     /// The lab's own code, e.g. `CH-KL-01`.
@@ -107,7 +107,7 @@ impl MeasurementStandard {
 }
 
 /// The fields a person edits.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct StandardInput {
     pub code: String,
@@ -154,7 +154,7 @@ impl StandardInput {
 }
 
 /// One calibration certificate of a standard.
-#[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow, schemars::JsonSchema)]
 pub struct Calibration {
     pub standard_calibration_id: Uuid,
     pub measurement_standard_id: Uuid,
@@ -170,7 +170,7 @@ pub struct Calibration {
 }
 
 /// A calibration as entered.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CalibrationInput {
     pub certificate_no: String,
@@ -190,7 +190,7 @@ fn yes() -> bool {
 }
 
 /// One certified value: quantities as text with units, so the digits stay as certified.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CalibrationValue {
     pub nominal: String,
@@ -238,7 +238,7 @@ impl CalibrationInput {
 }
 
 /// An intermediate check.
-#[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow, schemars::JsonSchema)]
 pub struct Check {
     pub standard_check_id: Uuid,
     pub measurement_standard_id: Uuid,
@@ -250,7 +250,7 @@ pub struct Check {
 }
 
 /// A quality manager's permission to use a standard that is not usable otherwise.
-#[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow, schemars::JsonSchema)]
 pub struct Override {
     pub standard_override_id: Uuid,
     pub measurement_standard_id: Uuid,
@@ -261,7 +261,7 @@ pub struct Override {
 }
 
 /// Whether a standard may be selected for work on a day, and why.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct Usability {
     pub status: Status,
     pub usable: bool,

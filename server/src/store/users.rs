@@ -9,7 +9,9 @@ use super::{Store, StoreError};
 use crate::{on_db, on_tx};
 
 /// Roles (vai trò). What each may do is decided in `auth.rs`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, serde::Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, serde::Deserialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
     /// Kỹ thuật viên / kiểm định viên.
@@ -66,7 +68,7 @@ impl Role {
 }
 
 /// A user as stored (the password hash never leaves this module's callers' sight in JSON).
-#[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow, schemars::JsonSchema)]
 pub struct User {
     pub app_user_id: Uuid,
     pub username: String,
@@ -261,7 +263,7 @@ impl Store {
 }
 
 /// What an administrator may change about a user.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UserUpdate {
     pub full_name: String,

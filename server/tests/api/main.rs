@@ -7,6 +7,7 @@
 
 mod live;
 mod matrix;
+mod openapi;
 mod registry;
 mod session;
 mod standards;

@@ -32,7 +32,15 @@ enum Who {
 
 const ID: &str = "0192f0c4-0000-7000-8000-000000000000";
 
-fn endpoints() -> Vec<(Method, String, Who)> {
+/// Method and route template of every endpoint the matrix covers.
+pub fn endpoint_templates() -> Vec<(Method, &'static str)> {
+    endpoint_list()
+        .into_iter()
+        .map(|(m, p, _)| (m, p))
+        .collect()
+}
+
+fn endpoint_list() -> Vec<(Method, &'static str, Who)> {
     use Who::{Device, Public, Roles};
     let g = Method::GET;
     let p = Method::POST;
@@ -125,7 +133,12 @@ fn endpoints() -> Vec<(Method, String, Who)> {
         // Last: it ends the session it is called with.
         (Method::DELETE, "/api/v1/session", Public),
     ];
-    list.into_iter()
+    list
+}
+
+fn endpoints() -> Vec<(Method, String, Who)> {
+    endpoint_list()
+        .into_iter()
         .map(|(m, p, w)| (m, p.replace("{id}", ID).replace("{username}", "nobody"), w))
         .collect()
 }
