@@ -10,6 +10,7 @@
 
 pub mod auth;
 pub mod config;
+pub mod demo;
 pub mod http;
 pub mod import;
 pub mod startup;

@@ -67,6 +67,15 @@ enum Command {
         #[command(subcommand)]
         command: AuditCommand,
     },
+    /// Fill an empty database with demo data and one user per role (passwords printed).
+    SeedDemo {
+        /// The demo bench's bridge id.
+        #[arg(long, default_value = "demo-bench")]
+        bridge: String,
+        /// Write the bridge's device token to this file (for the demo script).
+        #[arg(long)]
+        token_file: Option<PathBuf>,
+    },
     /// Import records from a spreadsheet.
     Import {
         #[command(subcommand)]
@@ -331,6 +340,23 @@ async fn run(cli: Cli) -> Result<ExitCode> {
         Command::Import {
             command: ImportCommand::Instruments { file },
         } => return import_instruments(&cfg, &file).await,
+        Command::SeedDemo { bridge, token_file } => {
+            let store = open_store(&cfg).await?;
+            let seeded = server::demo::seed(&store, &bridge).await?;
+            store.close().await;
+            if let Some(path) = token_file {
+                std::fs::write(&path, &seeded.token)
+                    .with_context(|| format!("while writing {}", path.display()))?;
+            }
+            println!(
+                "demo data: {} organisations, {} instruments, {} standards, bridge `{}`",
+                seeded.organisations, seeded.instruments, seeded.standards, seeded.bridge_id
+            );
+            println!("users (tên đăng nhập / vai trò / mật khẩu):");
+            for (username, role, password) in &seeded.users {
+                println!("  {username:<12} {:<22} {password}", role.label_vi());
+            }
+        }
         Command::Audit {
             command: AuditCommand::Verify,
         } => {

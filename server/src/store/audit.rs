@@ -229,17 +229,31 @@ pub struct Filter {
     pub limit: i64,
 }
 
-/// Newest first.
+/// Newest first. The SQL names only the filters given, so each query runs on an index
+/// (entity and id, or actor and time) even with millions of entries.
 pub async fn list(store: &Store, f: &Filter) -> Result<Vec<Entry>, StoreError> {
-    let sql = "SELECT * FROM audit_entry WHERE ($1 IS NULL OR entity = $1) AND ($2 IS NULL OR entity_id = $2) AND ($3 IS NULL OR actor = $3) AND ($4 IS NULL OR at >= $4) AND ($5 IS NULL OR at < $5) AND ($6 IS NULL OR audit_entry_id < $6) ORDER BY audit_entry_id DESC LIMIT $7";
-    Ok(on_db!(store, db => sqlx::query_as::<_, Entry>(sql)
-        .bind(&f.entity)
-        .bind(&f.entity_id)
-        .bind(&f.actor)
-        .bind(f.from)
-        .bind(f.to)
-        .bind(f.before_id)
-        .bind(f.limit.clamp(1, 1000))
-        .fetch_all(db)
-        .await)?)
+    Ok(on_db!(store, db => {
+        let mut qb = sqlx::QueryBuilder::new("SELECT * FROM audit_entry WHERE 1 = 1");
+        if let Some(e) = &f.entity {
+            qb.push(" AND entity = ").push_bind(e.clone());
+        }
+        if let Some(id) = &f.entity_id {
+            qb.push(" AND entity_id = ").push_bind(id.clone());
+        }
+        if let Some(a) = &f.actor {
+            qb.push(" AND actor = ").push_bind(a.clone());
+        }
+        if let Some(from) = f.from {
+            qb.push(" AND at >= ").push_bind(from);
+        }
+        if let Some(to) = f.to {
+            qb.push(" AND at < ").push_bind(to);
+        }
+        if let Some(before) = f.before_id {
+            qb.push(" AND audit_entry_id < ").push_bind(before);
+        }
+        qb.push(" ORDER BY audit_entry_id DESC LIMIT ")
+            .push_bind(f.limit.clamp(1, 1000));
+        qb.build_query_as::<Entry>().fetch_all(db).await
+    })?)
 }

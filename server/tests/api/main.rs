@@ -5,6 +5,7 @@
 
 #![allow(clippy::missing_panics_doc)]
 
+mod demo;
 mod live;
 mod matrix;
 mod openapi;
