@@ -13,7 +13,7 @@ data="$root/demo-data"
 
 echo "building (the first time takes a few minutes)…"
 cargo build --release --locked --workspace --bins
-bin="$(cargo metadata --format-version 1 --no-deps | python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')/release"
+bin="${CARGO_TARGET_DIR:-$root/target}/release"
 
 rm -rf "$data"
 mkdir -p "$data"
