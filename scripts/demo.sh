@@ -5,15 +5,22 @@
 # printed users; readings arrive on /devices within a minute. Ctrl-C stops everything.
 #
 #   bash scripts/demo.sh            (TDC_DEMO_PORT=8080 by default; data in ./demo-data)
+#
+# TDC_DEMO_BIN=DIR uses already built binaries (the end-to-end test runs the debug ones) and
+# TDC_DEMO_DATA=DIR puts the data elsewhere.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
 port=${TDC_DEMO_PORT:-8080}
-data="$root/demo-data"
+data="${TDC_DEMO_DATA:-$root/demo-data}"
 
-echo "building (the first time takes a few minutes)…"
-cargo build --release --locked --workspace --bins
-bin="${CARGO_TARGET_DIR:-$root/target}/release"
+if [ -n "${TDC_DEMO_BIN:-}" ]; then
+  bin="$TDC_DEMO_BIN"
+else
+  echo "building (the first time takes a few minutes)…"
+  cargo build --release --locked --workspace --bins
+  bin="${CARGO_TARGET_DIR:-$root/target}/release"
+fi
 
 rm -rf "$data"
 mkdir -p "$data"

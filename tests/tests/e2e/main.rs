@@ -10,4 +10,5 @@
 
 mod bench_to_server;
 mod calculator;
+mod demo;
 mod import;
