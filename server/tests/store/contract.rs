@@ -217,3 +217,52 @@ async fn a_sqlite_backup_is_a_consistent_copy() {
     ));
     pg.store.close().await;
 }
+
+async fn sessions_end_at_expiry_sign_out_and_for_all_of_a_user(s: &Store) {
+    let u = s.create_user("console", &new_user("binh")).await.unwrap();
+    let (live, csrf) = s
+        .create_session(&u, chrono::Duration::hours(1))
+        .await
+        .unwrap();
+    let (other, _) = s
+        .create_session(&u, chrono::Duration::hours(1))
+        .await
+        .unwrap();
+    let (expired, _) = s
+        .create_session(&u, chrono::Duration::seconds(-1))
+        .await
+        .unwrap();
+    let found = s.session(&live).await.unwrap().unwrap();
+    assert_eq!(found.user.username, "binh");
+    assert_eq!(found.csrf_token, csrf);
+    assert!(s.session("not-a-token").await.unwrap().is_none());
+    assert!(s.session(&expired).await.unwrap().is_none());
+    assert_eq!(
+        s.purge_sessions().await.unwrap(),
+        0,
+        "the expired one was removed on use"
+    );
+    s.end_session(&live).await.unwrap();
+    assert!(s.session(&live).await.unwrap().is_none());
+    assert!(s.session(&other).await.unwrap().is_some());
+    assert_eq!(s.end_sessions_of(u.app_user_id).await.unwrap(), 1);
+    assert!(s.session(&other).await.unwrap().is_none());
+    let (_, _) = s
+        .create_session(&u, chrono::Duration::seconds(-5))
+        .await
+        .unwrap();
+    assert_eq!(s.purge_sessions().await.unwrap(), 1);
+    s.disable_user("console", "binh").await.unwrap();
+    let (after, _) = s
+        .create_session(&u, chrono::Duration::hours(1))
+        .await
+        .unwrap();
+    assert!(
+        s.session(&after).await.unwrap().is_none(),
+        "a disabled user has no session"
+    );
+}
+on_both!(
+    sessions,
+    sessions_end_at_expiry_sign_out_and_for_all_of_a_user
+);
