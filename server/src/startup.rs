@@ -34,7 +34,7 @@ impl Application {
         // Expired sessions are refused on use; this only keeps the table small.
         let store = self.state.store.clone();
         let sweeper = tokio::spawn(async move {
-            let mut every = tokio::time::interval(std::time::Duration::from_secs(3600));
+            let mut every = tokio::time::interval(std::time::Duration::from_hours(1));
             loop {
                 every.tick().await;
                 match store.purge_sessions().await {

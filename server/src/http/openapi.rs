@@ -520,7 +520,7 @@ pub fn operations() -> Vec<Operation> {
             "This document",
             None,
             None,
-            J(200, |g| g.subschema_for::<Value>()),
+            J(200, s::<Value>),
         ),
     ]
 }

@@ -115,10 +115,10 @@ pub fn rule(method: &Method, path: &str) -> Option<Rule> {
         ("POST" | "DELETE", "/api/v1/session") | (_, "/api/v1/openapi.json") => Public,
         ("GET", "/api/v1/session") | ("PUT", "/api/v1/session/password") => Signed(P::Read),
         ("POST", p) if p.starts_with("/api/v1/calc/") => Signed(P::Calculate),
-        (_, "/api/v1/categories") if get => Signed(P::Read),
         (
             _,
-            "/api/v1/organisations"
+            "/api/v1/categories"
+            | "/api/v1/organisations"
             | "/api/v1/organisations/{id}"
             | "/api/v1/instruments"
             | "/api/v1/instruments/{id}"

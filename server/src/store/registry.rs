@@ -275,7 +275,7 @@ impl Store {
         let pattern = text
             .map(search_key)
             .filter(|t| !t.is_empty())
-            .map(|t| format!("%{}%", t.replace('%', "").replace('_', "")));
+            .map(|t| format!("%{}%", t.replace(['%', '_'], "")));
         let rows = on_db!(self, db => {
             let mut qb = sqlx::QueryBuilder::new(format!("{ORGANISATION_SELECT} WHERE 1 = 1"));
             if !include_retired {
