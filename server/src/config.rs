@@ -59,6 +59,21 @@ impl Default for Security {
     }
 }
 
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Signing {
+    /// Folder of the private signing keys (relative: next to the configuration file).
+    pub key_dir: std::path::PathBuf,
+}
+
+impl Default for Signing {
+    fn default() -> Self {
+        Self {
+            key_dir: "keys".into(),
+        }
+    }
+}
+
 /// The whole configuration.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -68,6 +83,8 @@ pub struct Config {
     pub bootstrap: Bootstrap,
     #[serde(default)]
     pub security: Security,
+    #[serde(default)]
+    pub signing: Signing,
 }
 
 impl Default for Config {
@@ -85,6 +102,7 @@ impl Default for Config {
                 admin_password: Secret::default(),
             },
             security: Security::default(),
+            signing: Signing::default(),
         }
     }
 }
@@ -122,7 +140,35 @@ impl Config {
         {
             cfg.database.url = Secret::new(format!("sqlite://{}", dir.join(rest).display()));
         }
+        if let Some(dir) = file.and_then(Path::parent)
+            && cfg.signing.key_dir.is_relative()
+            && !dir.as_os_str().is_empty()
+        {
+            cfg.signing.key_dir = dir.join(&cfg.signing.key_dir);
+        }
         Ok(cfg)
+    }
+}
+
+impl Config {
+    /// Without a configuration file, a relative key folder sits next to the SQLite database
+    /// (not wherever the command happened to be started); call after the database URL is final.
+    pub fn place_keys_without_config_file(&mut self) {
+        if !self.signing.key_dir.is_relative() {
+            return;
+        }
+        if let Some(db_dir) = self
+            .database
+            .url
+            .expose()
+            .strip_prefix("sqlite://")
+            .filter(|p| !p.starts_with(':'))
+            .map(Path::new)
+            .and_then(Path::parent)
+            .filter(|d| !d.as_os_str().is_empty())
+        {
+            self.signing.key_dir = db_dir.join(&self.signing.key_dir);
+        }
     }
 }
 
@@ -154,4 +200,10 @@ login_attempts = 5
 login_window_minutes = 15
 # Bearer token Prometheus sends for /metrics; empty: only this machine may read /metrics.
 metrics_token = ""
+
+[signing]
+# Private Ed25519 keys that sign certificates (made on first start; keep this folder safe and
+# backed up; `tdc-server signing-key rotate` makes a new one). Public keys are published at
+# /.well-known/tdc-signing-keys.json.
+key_dir = "keys"
 "#;

@@ -13,6 +13,7 @@ pub mod config;
 pub mod demo;
 pub mod http;
 pub mod import;
+pub mod signing;
 pub mod startup;
 pub mod store;
 pub mod web;

@@ -76,11 +76,24 @@ enum Command {
         #[arg(long)]
         token_file: Option<PathBuf>,
     },
+    /// The keys that sign certificates.
+    SigningKey {
+        #[command(subcommand)]
+        command: SigningCommand,
+    },
     /// Import records from a spreadsheet.
     Import {
         #[command(subcommand)]
         command: ImportCommand,
     },
+}
+
+#[derive(Subcommand, Debug)]
+enum SigningCommand {
+    /// Print the current key's id (making the first key if there is none).
+    Show,
+    /// Make a new key; the old ones are retired but still verify what they signed.
+    Rotate,
 }
 
 #[derive(Subcommand, Debug)]
@@ -164,6 +177,9 @@ fn load_config(cli: &Cli) -> Option<Config> {
         Ok(mut c) => {
             if let Some(url) = &cli.database_url {
                 c.database.url = Secret::new(url.clone());
+            }
+            if cli.config.is_none() {
+                c.place_keys_without_config_file();
             }
             Some(c)
         }
@@ -251,6 +267,10 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             }
             let store = open_store(&cfg).await?;
             bootstrap(&store, &cfg).await?;
+            let ring = server::signing::KeyRing::open_or_create(&cfg.signing.key_dir, &store)
+                .await
+                .context("while loading the signing key")?;
+            tracing::info!(key = ring.key_id(), "certificate signing key");
             let app =
                 Application::bind(cfg.http.listen, AppState::with_config(store.clone(), &cfg))
                     .await
@@ -340,6 +360,19 @@ async fn run(cli: Cli) -> Result<ExitCode> {
         Command::Import {
             command: ImportCommand::Instruments { file },
         } => return import_instruments(&cfg, &file).await,
+        Command::SigningKey { command } => {
+            let store = open_store(&cfg).await?;
+            let ring = match command {
+                SigningCommand::Show => {
+                    server::signing::KeyRing::open_or_create(&cfg.signing.key_dir, &store).await?
+                }
+                SigningCommand::Rotate => {
+                    server::signing::KeyRing::rotate(&cfg.signing.key_dir, &store, CONSOLE).await?
+                }
+            };
+            store.close().await;
+            println!("{}", ring.key_id());
+        }
         Command::SeedDemo { bridge, token_file } => {
             let store = open_store(&cfg).await?;
             let seeded = server::demo::seed(&store, &bridge).await?;

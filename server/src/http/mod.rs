@@ -185,6 +185,7 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/healthz", get(healthz))
         .route("/metrics", get(metrics::get_metrics))
+        .route("/.well-known/tdc-signing-keys.json", get(signing_keys))
         .merge(api_routes(state.clone()))
         .merge(crate::web::routes())
         .fallback(not_found)
@@ -233,6 +234,14 @@ async fn healthz(State(state): State<AppState>) -> Result<axum::Json<serde_json:
         "database": state.store.backend(),
         "engine_version": calibration_profiles::ENGINE_VERSION,
     })))
+}
+
+/// The public keys that verify certificate signatures, current and retired (public).
+async fn signing_keys(
+    State(state): State<AppState>,
+) -> Result<axum::Json<serde_json::Value>, AppError> {
+    let keys = state.store.signing_keys().await.map_err(AppError::store)?;
+    Ok(axum::Json(serde_json::json!({ "keys": keys })))
 }
 
 async fn not_found(uri: axum::http::Uri) -> AppError {

@@ -6,6 +6,7 @@
 mod contract;
 mod ingest;
 mod registry;
+mod signing;
 
 use server::store::Store;
 
