@@ -72,7 +72,9 @@ pub struct KeyRing {
 impl std::fmt::Debug for KeyRing {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         // Never the private key.
-        f.debug_struct("KeyRing").field("key_id", &self.id).finish()
+        f.debug_struct("KeyRing")
+            .field("key_id", &self.id)
+            .finish_non_exhaustive()
     }
 }
 

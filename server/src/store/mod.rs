@@ -10,6 +10,7 @@
 //! Every change to a record writes its audit entry in the same transaction ([`audit`]).
 
 pub mod audit;
+pub mod dashboard;
 pub mod devices;
 pub mod readings;
 pub mod registry;

@@ -1,10 +1,56 @@
-//! Server-rendered pages (Vietnamese first, English second).
+//! Server-rendered pages, Vietnamese first with an English switch.
+//!
+//! Each page is an askama template checked at compile time, filled from the store by a thin
+//! handler that asks for the same permission as the matching API endpoint. Pages work
+//! without JavaScript except the live reading, which a small static script updates over
+//! Server-Sent Events. Every page goes through [`page::frame`]: anonymous visitors are sent to
+//! sign in, forbidden pages explain themselves, and the security headers (a strict
+//! Content-Security-Policy, no framing) are added. Static files are embedded ([`assets`]).
+
+mod account;
+mod assets;
+mod audit;
+mod dashboard;
+mod devices;
+pub mod i18n;
+mod instruments;
+mod organisations;
+mod page;
+mod standards;
+mod users;
+mod views;
 
 use axum::Router;
+use axum::routing::{get, post};
 
 use crate::http::AppState;
+pub use page::not_found_page;
 
 /// The pages' routes.
 pub fn routes() -> Router<AppState> {
     Router::new()
+        .route("/", get(dashboard::show))
+        .route("/instruments", get(instruments::list))
+        .route(
+            "/instruments/new",
+            get(instruments::new_form).post(instruments::create),
+        )
+        .route("/instruments/{id}", get(instruments::show))
+        .route("/standards", get(standards::list))
+        .route("/standards/{id}", get(standards::show))
+        .route("/organisations", get(organisations::list))
+        .route("/organisations/{id}", get(organisations::show))
+        .route("/devices", get(devices::list))
+        .route("/devices/{id}", get(devices::show))
+        .route("/users", get(users::list).post(users::create))
+        .route("/audit", get(audit::list))
+        .route("/login", get(account::login_form).post(account::login))
+        .route("/logout", post(account::logout))
+        .route("/lang/{lang}", get(account::set_lang))
+        .route(
+            "/account/password",
+            get(account::password_form).post(account::change_password),
+        )
+        .route_layer(axum::middleware::from_fn(page::frame))
+        .merge(assets::routes())
 }

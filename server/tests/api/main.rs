@@ -79,6 +79,7 @@ impl App {
         }
     }
 
+    #[must_use]
     pub fn store(&self) -> &Store {
         &self.state.store
     }

@@ -9,6 +9,7 @@
 )]
 
 mod bench_to_server;
+mod browser;
 mod calculator;
 mod demo;
 mod import;

@@ -1,0 +1,397 @@
+//! The pages in a real browser: headless Chromium driven over WebDriver (Debian's `chromium`
+//! and `chromium-driver`, which `.ci/test` installs) against the server on a free port. A
+//! person signs in through the form, reads the dashboard in Vietnamese, switches to English,
+//! finds an instrument by its serial number and opens it, then watches a device's reading
+//! arrive live (the page's script, under the strict Content-Security-Policy, over
+//! Server-Sent Events).
+//!
+//! Set `TDC_SCREENSHOT_DIR` to keep screenshots of the pages at tablet size (1024×768).
+
+use std::net::TcpListener;
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use e2e_tests::{TESTER_PASSWORD, TestServer};
+use fantoccini::{Client, ClientBuilder, Locator};
+use server::store::registry::{InstrumentInput, OrganisationInput};
+
+const CHROMIUM: &str = "/usr/bin/chromium";
+const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
+
+/// `chromedriver` on a free loopback port; killed when dropped.
+struct Driver {
+    child: Child,
+    port: u16,
+}
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free loopback port")
+        .port()
+}
+
+impl Driver {
+    fn start() -> Self {
+        for (path, package) in [(CHROMEDRIVER, "chromium-driver"), (CHROMIUM, "chromium")] {
+            assert!(
+                Path::new(path).exists(),
+                "{path} is missing: run `bash .ci/test`, which installs Debian's `{package}` \
+                 (or `apt-get install -y chromium chromium-driver`)"
+            );
+        }
+        let port = free_port();
+        let child = Command::new(CHROMEDRIVER)
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("chromedriver starts");
+        let driver = Self { child, port };
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(
+                Instant::now() < deadline,
+                "chromedriver did not listen on port {port} within 30 s"
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        driver
+    }
+
+    async fn browser(&self, profile: &Path) -> Client {
+        let args = [
+            "--headless=new",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-dev-shm-usage",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--lang=vi",
+        ]
+        .iter()
+        .map(|a| (*a).to_owned())
+        .chain([format!("--user-data-dir={}", profile.display())])
+        .collect::<Vec<_>>();
+        let mut caps = serde_json::Map::new();
+        caps.insert(
+            "goog:chromeOptions".into(),
+            serde_json::json!({ "binary": CHROMIUM, "args": args }),
+        );
+        ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+            .capabilities(caps)
+            .connect(&format!("http://127.0.0.1:{}", self.port))
+            .await
+            .expect("a WebDriver session with headless Chromium")
+    }
+}
+
+/// A viewport of 1024×768 CSS pixels, a tablet in landscape (the window is larger by its
+/// frame).
+async fn tablet_size(c: &Client) {
+    c.set_window_size(1024, 768).await.unwrap();
+    c.goto("about:blank").await.unwrap();
+    let inner = c
+        .execute("return [window.innerWidth, window.innerHeight];", vec![])
+        .await
+        .unwrap();
+    let side = |i: usize, want: u32| {
+        let got = inner[i]
+            .as_u64()
+            .and_then(|v| u32::try_from(v).ok())
+            .unwrap_or(want);
+        want + want.saturating_sub(got)
+    };
+    c.set_window_size(side(0, 1024), side(1, 768))
+        .await
+        .unwrap();
+}
+
+/// Waits until the page's path (and query) is `expected`.
+async fn wait_for_path(c: &Client, expected: &str) {
+    let deadline = Instant::now() + Duration::from_secs(15);
+    loop {
+        let url = c.current_url().await.unwrap();
+        let path = match url.query() {
+            Some(q) => format!("{}?{q}", url.path()),
+            None => url.path().to_owned(),
+        };
+        if path == expected {
+            return;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "still at {path}, expected {expected}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// The text of the first element matching `css`, once it is on the page.
+async fn text_of(c: &Client, css: &str) -> String {
+    c.wait()
+        .at_most(Duration::from_secs(15))
+        .for_element(Locator::Css(css))
+        .await
+        .unwrap_or_else(|e| panic!("{css}: {e}"))
+        .text()
+        .await
+        .unwrap()
+}
+
+async fn screenshot(c: &Client, name: &str) {
+    if let Some(dir) = std::env::var_os("TDC_SCREENSHOT_DIR") {
+        let png = c.screenshot().await.unwrap();
+        std::fs::write(Path::new(&dir).join(name), png).unwrap();
+    }
+}
+
+/// An instrument owned by an organisation, and a device with one reading; returns the token
+/// of the bridge that sends readings.
+async fn seed(server: &TestServer) -> String {
+    let org = server
+        .store
+        .create_organisation(
+            "user:seed",
+            &OrganisationInput {
+                name: "Cửa hàng xăng dầu Đồng Đăng".into(),
+                tax_code: Some("4900100017".into()),
+                address: Some("Thị trấn Đồng Đăng, Cao Lộc, Lạng Sơn".into()),
+                phone: None,
+            },
+        )
+        .await
+        .unwrap();
+    let today = chrono::Utc::now().date_naive();
+    server
+        .store
+        .create_instrument(
+            "user:seed",
+            &InstrumentInput {
+                category: "fuel-dispenser".into(),
+                serial: "CD-DD-0042".into(),
+                maker: Some("Tatsuno".into()),
+                model: Some("Sunny".into()),
+                owner_id: Some(org.organisation_id),
+                location: Some("Cột bơm số 2".into()),
+                last_verified_on: Some(today - chrono::Days::new(355)),
+                next_due_on: Some(today + chrono::Days::new(10)),
+                ..InstrumentInput::default()
+            },
+        )
+        .await
+        .unwrap();
+    let token = server
+        .store
+        .create_device_token("user:seed", "bench-1", "e2e")
+        .await
+        .unwrap();
+    post_reading(server, &token, "99.9980", false).await;
+    token
+}
+
+async fn post_reading(server: &TestServer, token: &str, value: &str, stable: bool) {
+    let resp = reqwest::Client::new()
+        .post(server.url("/api/v1/readings"))
+        .bearer_auth(token)
+        .json(&serde_json::json!({
+            "bridge_id": "bench-1",
+            "readings": [{
+                "reading_id": uuid::Uuid::now_v7(),
+                "device_id": "can-phan-tich-1",
+                "channel": "mass",
+                "value": value,
+                "unit": "g",
+                "stable": stable,
+                "raw": {"text": format!("S S {value} g")},
+                "captured_at": chrono::Utc::now(),
+            }]
+        }))
+        .send()
+        .await
+        .unwrap();
+    assert!(resp.status().is_success(), "{}", resp.text().await.unwrap());
+}
+
+async fn click(c: &Client, css: &str) {
+    c.find(Locator::Css(css))
+        .await
+        .unwrap_or_else(|e| panic!("{css}: {e}"))
+        .click()
+        .await
+        .unwrap();
+}
+
+async fn type_into(c: &Client, id: &str, text: &str) {
+    c.find(Locator::Id(id))
+        .await
+        .unwrap_or_else(|e| panic!("#{id}: {e}"))
+        .send_keys(text)
+        .await
+        .unwrap();
+}
+
+/// Waits until the first element matching `css` reads `expected`.
+async fn wait_for_text(c: &Client, css: &str, expected: &str) {
+    let deadline = Instant::now() + Duration::from_secs(15);
+    loop {
+        let now = text_of(c, css).await;
+        if now == expected {
+            return;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "{css} reads {now:?}, expected {expected:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// Anonymous, the dashboard sends the browser to sign in, and back after.
+async fn sign_in(c: &Client, server: &TestServer) {
+    c.goto(&server.url("/")).await.unwrap();
+    wait_for_path(c, "/login?next=%2F").await;
+    assert_eq!(text_of(c, "h1").await, "Đăng nhập hệ thống");
+    type_into(c, "username", "tester").await;
+    type_into(c, "password", TESTER_PASSWORD).await;
+    click(c, "form.form button[type=submit]").await;
+    wait_for_path(c, "/").await;
+}
+
+/// The dashboard in Vietnamese, then in English after the switch.
+async fn dashboard_in_both_languages(c: &Client) {
+    assert_eq!(text_of(c, "h1").await, "Tổng quan");
+    let lang = c
+        .find(Locator::Css("html"))
+        .await
+        .unwrap()
+        .attr("lang")
+        .await
+        .unwrap();
+    assert_eq!(lang.as_deref(), Some("vi"));
+    let nav = text_of(c, "nav.mainnav").await;
+    for word in ["Phương tiện đo", "Chuẩn đo lường", "Đơn vị", "Thiết bị"] {
+        assert!(nav.contains(word), "{word} in {nav}");
+    }
+    let main = text_of(c, "main").await;
+    assert!(main.contains("CD-DD-0042"), "{main}");
+    assert!(main.contains("Sắp đến hạn"), "{main}");
+    assert!(text_of(c, ".who").await.contains("Người Kiểm Thử"));
+    // The stylesheet is applied (served under the strict policy): the top bar is navy.
+    let bar = c
+        .find(Locator::Css(".topbar"))
+        .await
+        .unwrap()
+        .css_value("background-color")
+        .await
+        .unwrap();
+    assert_eq!(bar, "rgba(10, 43, 80, 1)");
+    screenshot(c, "dashboard-vi.png").await;
+
+    click(c, r#"a[hreflang="en"]"#).await;
+    wait_for_path(c, "/").await;
+    wait_for_text(c, "h1", "Overview").await;
+    assert!(text_of(c, "nav.mainnav").await.contains("Instruments"));
+    screenshot(c, "dashboard-en.png").await;
+}
+
+/// From the menu to the instrument, by its serial number.
+async fn find_the_instrument(c: &Client) {
+    c.find(Locator::LinkText("Instruments"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_for_path(c, "/instruments").await;
+    assert_eq!(text_of(c, "h1").await, "Measuring instruments");
+    type_into(c, "serial", "CD-DD").await;
+    click(c, "form.filters button[type=submit]").await;
+    let deadline = Instant::now() + Duration::from_secs(15);
+    while !c
+        .current_url()
+        .await
+        .unwrap()
+        .query()
+        .is_some_and(|q| q.contains("serial=CD-DD"))
+    {
+        assert!(Instant::now() < deadline, "the search did not run");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let table = text_of(c, "table.data").await;
+    assert!(table.contains("CD-DD-0042"), "{table}");
+    c.find(Locator::LinkText("CD-DD-0042"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    assert_eq!(text_of(c, "h1 .serial").await, "CD-DD-0042");
+    let key = text_of(c, ".facts-key").await;
+    assert!(key.contains("Cửa hàng xăng dầu Đồng Đăng"), "{key}");
+    assert!(key.contains("Fuel dispenser"), "{key}");
+    let history = text_of(c, "table.history").await;
+    assert!(
+        history.contains("seed") && history.contains("Created"),
+        "{history}"
+    );
+    screenshot(c, "instrument-en.png").await;
+
+    // Back to Vietnamese on the record page too.
+    click(c, r#"a[hreflang="vi"]"#).await;
+    c.wait()
+        .at_most(Duration::from_secs(15))
+        .for_element(Locator::Css(r#"html[lang="vi"]"#))
+        .await
+        .unwrap();
+    assert!(text_of(c, ".facts-key").await.contains("Đơn vị sở hữu"));
+    screenshot(c, "instrument-vi.png").await;
+}
+
+/// A device's page shows the stored reading, then a new one as it arrives.
+async fn watch_the_live_reading(c: &Client, server: &TestServer, token: &str) {
+    c.goto(&server.url("/devices/can-phan-tich-1"))
+        .await
+        .unwrap();
+    wait_for_text(c, ".live-value", "99.9980").await;
+    assert!(text_of(c, ".live-state").await.contains("Chưa ổn định"));
+    post_reading(server, token, "100.0001", true).await;
+    wait_for_text(c, ".live-value", "100.0001").await;
+    assert!(text_of(c, ".live-state").await.contains("Ổn định"));
+    let rows = c
+        .find_all(Locator::Css("#readings tbody tr"))
+        .await
+        .unwrap();
+    assert_eq!(rows.len(), 2, "the live reading joins the table once");
+    screenshot(c, "device-vi.png").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_person_signs_in_switches_language_finds_an_instrument_and_watches_a_live_reading() {
+    let driver = Driver::start();
+    let server = TestServer::start().await;
+    let token = seed(&server).await;
+    let profile = tempfile::tempdir().unwrap();
+    let c = driver.browser(profile.path()).await;
+    tablet_size(&c).await;
+
+    sign_in(&c, &server).await;
+    dashboard_in_both_languages(&c).await;
+    find_the_instrument(&c).await;
+    watch_the_live_reading(&c, &server, &token).await;
+
+    click(&c, "form.signout button").await;
+    wait_for_path(&c, "/login?bye=1").await;
+    c.close().await.unwrap();
+}
