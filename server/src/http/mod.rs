@@ -244,6 +244,15 @@ async fn signing_keys(
     Ok(axum::Json(serde_json::json!({ "keys": keys })))
 }
 
-async fn not_found(uri: axum::http::Uri) -> AppError {
-    AppError::NotFound(uri.path().to_owned())
+/// Unknown API paths get the JSON error; anything else a page in the visitor's language.
+async fn not_found(
+    headers: axum::http::HeaderMap,
+    uri: axum::http::Uri,
+) -> axum::response::Response {
+    use axum::response::IntoResponse as _;
+    if uri.path().starts_with("/api/") {
+        AppError::NotFound(uri.path().to_owned()).into_response()
+    } else {
+        crate::web::not_found_page(&headers, &uri)
+    }
 }

@@ -104,7 +104,7 @@ pub(crate) struct Category {
 
 async fn list_categories(caller: Caller) -> Result<Json<Vec<Category>>, AppError> {
     caller.require(Permission::Read)?;
-    let today = chrono::Utc::now().date_naive();
+    let today = crate::web::i18n::today();
     let mut out: Vec<Category> = Vec::new();
     for c in &cycles().cycle {
         if out.iter().any(|x| x.code == c.category) {
@@ -226,7 +226,7 @@ impl InstrumentParams {
     pub(crate) fn query(&self) -> InstrumentQuery {
         let due_before = self.due_before.or_else(|| {
             self.due_within_days
-                .map(|d| chrono::Utc::now().date_naive() + chrono::Days::new(u64::from(d)))
+                .map(|d| crate::web::i18n::today() + chrono::Days::new(u64::from(d)))
         });
         InstrumentQuery {
             serial: self.serial.clone(),

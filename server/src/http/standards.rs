@@ -54,7 +54,7 @@ pub struct StandardView {
 }
 
 fn today() -> NaiveDate {
-    chrono::Utc::now().date_naive()
+    crate::web::i18n::today()
 }
 
 async fn view(state: &AppState, s: MeasurementStandard) -> Result<StandardView, AppError> {

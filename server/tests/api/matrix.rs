@@ -236,4 +236,16 @@ async fn an_endpoint_without_an_access_rule_is_refused() {
     let login = app.login_as(Role::Admin).await;
     let a = app.get("/api/v1/not-a-route", &login).await;
     assert_eq!(a.status, StatusCode::NOT_FOUND);
+    assert_eq!(a.json["error"]["code"], "not_found");
+    // Outside the API, a lost visitor gets a page, not JSON.
+    let page = app.get("/not-a-page", &login).await;
+    assert_eq!(page.status, StatusCode::NOT_FOUND);
+    assert!(
+        page.headers["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/html"),
+        "{:?}",
+        page.headers
+    );
 }
