@@ -94,7 +94,7 @@ pub struct Request {
 }
 
 /// The statement.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Decision {
     pub outcome: Outcome,
     pub probability_of_conformity: f64,
@@ -234,7 +234,9 @@ pub fn probability_of_conformity(y: f64, u: f64, dof: Option<f64>, limits: Limit
         return if inside { 1.0 } else { 0.0 };
     }
     let cdf = |t: f64| -> f64 {
-        match dof.filter(|v| v.is_finite() && *v > 0.0) {
+        // Above 10⁴ degrees of freedom t and normal differ by less than 10⁻⁵ in probability,
+        // and statrs' t is unreliable there: use the normal distribution.
+        match dof.filter(|v| v.is_finite() && *v > 0.0 && *v <= 1e4) {
             Some(v) => {
                 StudentsT::new(0.0, 1.0, v).map_or_else(|_| Normal::standard().cdf(t), |d| d.cdf(t))
             }

@@ -10,6 +10,7 @@
 //! - [`mpe`]: maximum permissible error tables as data with their sources.
 //! - [`cycles`]: statutory verification cycles of group-2 instruments.
 //! - [`profile`]: procedure and instrument profile formats (raw → validated).
+//! - [`run`]: evaluation of a verification or calibration run against its procedure.
 //! - [`calc`]: the JSON shapes of the calculator (`tdc-calc` and `/api/v1/calc/*`).
 //! - [`wire`]: the contract between the bridge and the server.
 //! - [`secret`]: configuration secrets that never print.
@@ -27,6 +28,7 @@ pub mod mpe;
 pub mod problems;
 pub mod profile;
 pub mod regression;
+pub mod run;
 pub mod secret;
 pub mod uncertainty;
 pub mod units;

@@ -258,6 +258,10 @@ pub fn correlation_of_means(x: &[f64], y: &[f64]) -> Option<f64> {
 /// assert!((coverage_factor(0.9545, None).unwrap() - 2.000).abs() < 1e-3);
 /// assert!((coverage_factor(0.95, Some(16.7)).unwrap() - 2.12).abs() < 5e-3);
 /// assert!((coverage_factor(0.99, Some(16.0)).unwrap() - 2.92).abs() < 5e-3);
+/// // Very large ν (a small Type A term among large Type B terms) tends to the normal quantile:
+/// // z_0.975 = 1.959 964.
+/// assert!((coverage_factor(0.95, Some(1e8)).unwrap() - 1.959_964).abs() < 1e-6);
+/// assert!((coverage_factor(0.95, Some(2e4)).unwrap() - 1.959_964).abs() < 2e-4);
 /// ```
 pub fn coverage_factor(p: f64, dof: Option<f64>) -> Result<f64, UncertaintyError> {
     if !(p > 0.0 && p < 1.0) {
@@ -265,6 +269,14 @@ pub fn coverage_factor(p: f64, dof: Option<f64>) -> Result<f64, UncertaintyError
     }
     let q = f64::midpoint(1.0, p);
     let k = match dof {
+        // Beyond 10⁴ degrees of freedom the t quantile of statrs loses accuracy (k = 1.006 at
+        // ν = 10⁷) and then stops returning; the Cornish–Fisher expansion about the normal
+        // quantile is exact there to far below 10⁻⁹ (its next term is of order z⁷/ν³).
+        Some(v) if v.is_finite() && v > 1e4 => {
+            let z = Normal::standard().inverse_cdf(q);
+            z + (z.powi(3) + z) / (4.0 * v)
+                + (5.0 * z.powi(5) + 16.0 * z.powi(3) + 3.0 * z) / (96.0 * v * v)
+        }
         Some(v) if v.is_finite() => {
             let v = v.floor().max(1.0);
             StudentsT::new(0.0, 1.0, v)

@@ -105,6 +105,9 @@ impl Kind {
 struct Plan {
     ingest: bool,
     lookup: bool,
+    audit: bool,
+    /// Writes per round of the audit-cost phase.
+    audit_writes: usize,
     readings: usize,
     /// Concurrent ingest clients (and PostgreSQL baseline connections).
     clients: usize,
@@ -1304,6 +1307,9 @@ async fn run_backend(kind: Kind, plan: &Plan) {
     if plan.lookup {
         lookup(&fresh, &store, plan).await;
     }
+    if plan.audit {
+        audit_cost(&fresh, &store, plan).await;
+    }
     store.close().await;
 }
 
@@ -1313,15 +1319,19 @@ fn main() {
         .skip(1)
         .find(|a| !a.starts_with('-'))
         .unwrap_or_default();
-    let words = ["ingest", "lookup", "sqlite", "postgres"];
+    let words = ["ingest", "lookup", "audit", "sqlite", "postgres"];
     if !filter.is_empty() && !words.contains(&filter.as_str()) {
-        println!("usage: cargo bench -p server --bench server -- [ingest|lookup|sqlite|postgres]");
+        println!(
+            "usage: cargo bench -p server --bench server -- [ingest|lookup|audit|sqlite|postgres]"
+        );
         return;
     }
-    let part = |w: &str| filter.is_empty() || filter == w || !words[..2].contains(&filter.as_str());
+    let part = |w: &str| filter.is_empty() || filter == w || !words[..3].contains(&filter.as_str());
     let plan = Plan {
         ingest: part("ingest"),
         lookup: part("lookup"),
+        audit: part("audit"),
+        audit_writes: count(env_size("TDC_BENCH_AUDIT_WRITES", 2_000)).max(1),
         readings: count(env_size("TDC_BENCH_READINGS", 500_000)),
         clients: count(env_size("TDC_BENCH_CLIENTS", 4)).max(1),
         rounds: count(env_size("TDC_BENCH_ROUNDS", 3)).max(1),
@@ -1338,10 +1348,133 @@ fn main() {
         .expect("runtime");
     rt.block_on(async {
         for kind in [Kind::Sqlite, Kind::Postgres] {
-            if filter.is_empty() || !words[2..].contains(&filter.as_str()) || filter == kind.word()
+            if filter.is_empty() || !words[3..].contains(&filter.as_str()) || filter == kind.word()
             {
                 run_backend(kind, &plan).await;
             }
         }
     });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Audit cost: the same instrument write with and without its hash-chained audit entry.
+
+/// The write without its audit entry: the store's INSERT and read-back in one transaction,
+/// on a connection of its own to the same database.
+const BARE_INSERT: &str = "INSERT INTO instrument (instrument_id, category, maker, model, serial, measuring_range, resolution, verification_interval, accuracy_class, owner_id, location, status, last_verified_on, next_due_on, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $15)";
+const READ_BACK: &str = "SELECT i.instrument_id, i.serial, o.name FROM instrument i LEFT JOIN organisation o ON o.organisation_id = i.owner_id WHERE i.instrument_id = $1";
+
+macro_rules! bare_write {
+    ($conn:expr, $begin:expr, $serial:expr) => {{
+        let mut tx = $begin;
+        let id = Uuid::now_v7();
+        sqlx::query(BARE_INSERT)
+            .bind(id)
+            .bind("counter-scale")
+            .bind(Option::<String>::None)
+            .bind(Option::<String>::None)
+            .bind($serial)
+            .bind(Option::<String>::None)
+            .bind(Option::<String>::None)
+            .bind(Option::<String>::None)
+            .bind(Option::<String>::None)
+            .bind(Option::<Uuid>::None)
+            .bind(Option::<String>::None)
+            .bind("in_use")
+            .bind(Option::<chrono::NaiveDate>::None)
+            .bind(Option::<chrono::NaiveDate>::None)
+            .bind(Utc::now())
+            .execute(&mut *tx)
+            .await
+            .expect("bare insert");
+        sqlx::query(READ_BACK)
+            .bind(id)
+            .fetch_one(&mut *tx)
+            .await
+            .expect("read back");
+        tx.commit().await.expect("commit");
+    }};
+}
+
+async fn audit_cost(fresh: &Fresh, store: &Store, plan: &Plan) {
+    let n = plan.audit_writes;
+    let input = |i: usize| server::store::registry::InstrumentInput {
+        category: "counter-scale".into(),
+        serial: format!("AUDIT-{i:08}"),
+        ..Default::default()
+    };
+    let mut bare_best: Option<Duration> = None;
+    let mut audited_best: Option<Duration> = None;
+    let mut next = 0usize;
+    // Alternating rounds, best of each: drift of the machine hits both sides alike.
+    for _ in 0..plan.rounds {
+        let t = Instant::now();
+        match fresh.kind {
+            Kind::Sqlite => {
+                let path = fresh.url.trim_start_matches("sqlite://");
+                let opts = SqliteConnectOptions::new()
+                    .filename(path)
+                    .journal_mode(SqliteJournalMode::Wal)
+                    .synchronous(SqliteSynchronous::Full)
+                    .foreign_keys(true);
+                let mut c = SqliteConnection::connect_with(&opts).await.expect("sqlite");
+                for _ in 0..n {
+                    next += 1;
+                    bare_write!(
+                        c,
+                        c.begin_with("BEGIN IMMEDIATE").await.expect("begin"),
+                        format!("BARE-{next:08}")
+                    );
+                }
+                let _ = c.close().await;
+            }
+            Kind::Postgres => {
+                let mut c = PgConnection::connect(&fresh.url).await.expect("postgres");
+                for _ in 0..n {
+                    next += 1;
+                    bare_write!(
+                        c,
+                        c.begin().await.expect("begin"),
+                        format!("BARE-{next:08}")
+                    );
+                }
+                let _ = c.close().await;
+            }
+        }
+        let bare = t.elapsed();
+        let t = Instant::now();
+        for _ in 0..n {
+            next += 1;
+            store
+                .create_instrument("bench", &input(next))
+                .await
+                .expect("audited write");
+        }
+        let audited = t.elapsed();
+        bare_best = Some(bare_best.map_or(bare, |b| b.min(bare)));
+        audited_best = Some(audited_best.map_or(audited, |b| b.min(audited)));
+    }
+    let (Some(bare), Some(audited)) = (bare_best, audited_best) else {
+        return;
+    };
+    let per = |d: Duration| d.as_secs_f64() * 1e6 / n as f64;
+    let overhead = audited.as_secs_f64() / bare.as_secs_f64() - 1.0;
+    println!(
+        "Audit cost, {}: {} instrument writes a round, best of {} rounds, one writer, durable commits",
+        fresh.kind.label(),
+        grouped(n as u64),
+        plan.rounds
+    );
+    println!(
+        "  {:<36} {:>9.0} µs a write   (baseline)",
+        "INSERT + read-back, no audit",
+        per(bare)
+    );
+    println!(
+        "  {:<36} {:>9.0} µs a write   audit cost {:>5.1} %   target ≤ 20 %  {}",
+        "create_instrument (with audit entry)",
+        per(audited),
+        overhead * 100.0,
+        verdict(overhead <= 0.20)
+    );
 }

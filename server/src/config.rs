@@ -74,6 +74,79 @@ impl Default for Signing {
     }
 }
 
+/// The laboratory as printed on certificates (letterhead, dateline, signatory titles).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Lab {
+    /// The governing body printed above the name.
+    pub parent_vi: String,
+    pub parent_en: String,
+    pub name_vi: String,
+    pub name_en: String,
+    pub address: String,
+    pub phone: String,
+    pub email: String,
+    /// Accreditation, e.g. "VILAS 1234" (empty: not printed).
+    pub accreditation: String,
+    /// Designation for group-2 verification (empty: not printed).
+    pub designation: String,
+    /// Place name of the dateline.
+    pub locality: String,
+    /// Title printed under the approver's signature.
+    pub approver_title_vi: String,
+    pub approver_title_en: String,
+}
+
+/// Numbering of receipts and documents, and the public verification page.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Certificates {
+    /// Patterns: `{seq:04}` (the counter of the series in the year, zero-padded), `{seq}`,
+    /// `{year}`, `{yy}`. Each series restarts at 1 every year.
+    pub verification_number: String,
+    pub calibration_number: String,
+    pub notice_number: String,
+    pub receipt_number: String,
+    /// Requests per minute one address may make to the public verification pages.
+    pub verify_rate_per_minute: u32,
+    /// A typst template of the lab's own for the PDFs (relative: next to this file); empty:
+    /// the bundled one. Start from server/certificate/templates/certificate.typ.
+    #[serde(default)]
+    pub template: std::path::PathBuf,
+}
+
+impl Default for Lab {
+    fn default() -> Self {
+        Lab {
+            parent_vi: "SỞ KHOA HỌC VÀ CÔNG NGHỆ TỈNH LẠNG SƠN".into(),
+            parent_en: "LANG SON DEPARTMENT OF SCIENCE AND TECHNOLOGY".into(),
+            name_vi: "TRUNG TÂM KỸ THUẬT TIÊU CHUẨN ĐO LƯỜNG CHẤT LƯỢNG".into(),
+            name_en: "TECHNICAL CENTRE FOR STANDARDS, METROLOGY AND QUALITY".into(),
+            address: "Thành phố Lạng Sơn, tỉnh Lạng Sơn".into(),
+            phone: String::new(),
+            email: String::new(),
+            accreditation: String::new(),
+            designation: String::new(),
+            locality: "Lạng Sơn".into(),
+            approver_title_vi: "KT. GIÁM ĐỐC / PHÓ GIÁM ĐỐC".into(),
+            approver_title_en: "FOR THE DIRECTOR / DEPUTY DIRECTOR".into(),
+        }
+    }
+}
+
+impl Default for Certificates {
+    fn default() -> Self {
+        Certificates {
+            verification_number: "{seq:04}/{year}/KĐ-TTTĐC".into(),
+            calibration_number: "{seq:04}/{year}/HC-TTTĐC".into(),
+            notice_number: "{seq:04}/{year}/TBKĐ-TTTĐC".into(),
+            receipt_number: "{seq:04}/{year}/TN-TTTĐC".into(),
+            verify_rate_per_minute: 60,
+            template: std::path::PathBuf::new(),
+        }
+    }
+}
+
 /// The whole configuration.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -85,6 +158,10 @@ pub struct Config {
     pub security: Security,
     #[serde(default)]
     pub signing: Signing,
+    #[serde(default)]
+    pub lab: Lab,
+    #[serde(default)]
+    pub certificates: Certificates,
 }
 
 impl Default for Config {
@@ -103,6 +180,8 @@ impl Default for Config {
             },
             security: Security::default(),
             signing: Signing::default(),
+            lab: Lab::default(),
+            certificates: Certificates::default(),
         }
     }
 }
@@ -131,6 +210,7 @@ impl Config {
             }
             p
         })?;
+        cfg.certificates.check()?;
         if let (Some(dir), Some(rest)) = (
             file.and_then(Path::parent),
             cfg.database.url.expose().strip_prefix("sqlite://"),
@@ -145,6 +225,13 @@ impl Config {
             && !dir.as_os_str().is_empty()
         {
             cfg.signing.key_dir = dir.join(&cfg.signing.key_dir);
+        }
+        if let Some(dir) = file.and_then(Path::parent)
+            && !cfg.certificates.template.as_os_str().is_empty()
+            && cfg.certificates.template.is_relative()
+            && !dir.as_os_str().is_empty()
+        {
+            cfg.certificates.template = dir.join(&cfg.certificates.template);
         }
         Ok(cfg)
     }
@@ -206,4 +293,105 @@ metrics_token = ""
 # backed up; `tdc-server signing-key rotate` makes a new one). Public keys are published at
 # /.well-known/tdc-signing-keys.json.
 key_dir = "keys"
+
+[lab]
+# The laboratory as printed on certificates.
+parent_vi = "SỞ KHOA HỌC VÀ CÔNG NGHỆ TỈNH LẠNG SƠN"
+parent_en = "LANG SON DEPARTMENT OF SCIENCE AND TECHNOLOGY"
+name_vi = "TRUNG TÂM KỸ THUẬT TIÊU CHUẨN ĐO LƯỜNG CHẤT LƯỢNG"
+name_en = "TECHNICAL CENTRE FOR STANDARDS, METROLOGY AND QUALITY"
+address = "Thành phố Lạng Sơn, tỉnh Lạng Sơn"
+phone = ""
+email = ""
+# e.g. "VILAS 1234"; empty: not printed.
+accreditation = ""
+# Designation for group-2 verification, e.g. "Quyết định chỉ định số …/QĐ-TĐC"; empty: not printed.
+designation = ""
+locality = "Lạng Sơn"
+approver_title_vi = "KT. GIÁM ĐỐC / PHÓ GIÁM ĐỐC"
+approver_title_en = "FOR THE DIRECTOR / DEPUTY DIRECTOR"
+
+[certificates]
+# Numbers: {seq:04} is the series counter of the year, zero-padded ({seq} unpadded),
+# {year} the four-digit year, {yy} its last two digits. Every series restarts each year.
+verification_number = "{seq:04}/{year}/KĐ-TTTĐC"
+calibration_number = "{seq:04}/{year}/HC-TTTĐC"
+notice_number = "{seq:04}/{year}/TBKĐ-TTTĐC"
+receipt_number = "{seq:04}/{year}/TN-TTTĐC"
+# Requests per minute one address may make to the public verification pages (/v/…).
+verify_rate_per_minute = 60
+# A typst template of the lab's own for the PDFs (start from the bundled
+# server/certificate/templates/certificate.typ); empty: the bundled one.
+template = ""
 "#;
+
+/// Formats a number from a pattern (`{seq:04}`, `{seq}`, `{year}`, `{yy}`).
+///
+/// ```
+/// assert_eq!(server::config::format_number("{seq:04}/{year}/KĐ-TTTĐC", 2026, 123).unwrap(),
+///            "0123/2026/KĐ-TTTĐC");
+/// assert!(server::config::format_number("{year}/KĐ", 2026, 1).is_err());
+/// ```
+pub fn format_number(pattern: &str, year: i32, seq: i64) -> Result<String, String> {
+    let mut out = String::new();
+    let mut rest = pattern;
+    let mut has_seq = false;
+    while let Some(start) = rest.find('{') {
+        out.push_str(&rest[..start]);
+        let Some(end) = rest[start..].find('}') else {
+            return Err(format!("`{pattern}`: a `{{` is not closed"));
+        };
+        let field = &rest[start + 1..start + end];
+        match field {
+            "year" => out.push_str(&year.to_string()),
+            "yy" => out.push_str(&format!("{:02}", year.rem_euclid(100))),
+            "seq" => {
+                has_seq = true;
+                out.push_str(&seq.to_string());
+            }
+            f if f.starts_with("seq:0") => {
+                let width: usize = f["seq:0".len()..].parse().map_err(|_| {
+                    format!("`{pattern}`: `{{{f}}}` needs a width, e.g. {{seq:04}}")
+                })?;
+                has_seq = true;
+                out.push_str(&format!("{seq:0width$}"));
+            }
+            f => {
+                return Err(format!(
+                    "`{pattern}`: unknown field `{{{f}}}`; use {{seq:04}}, {{seq}}, {{year}}, {{yy}}"
+                ));
+            }
+        }
+        rest = &rest[start + end + 1..];
+    }
+    out.push_str(rest);
+    if has_seq {
+        Ok(out)
+    } else {
+        Err(format!("`{pattern}` has no {{seq}}: numbers would repeat"))
+    }
+}
+
+impl Certificates {
+    /// Every pattern usable (checked at start so a bad one fails before the first issue).
+    pub fn check(&self) -> Result<(), Problems> {
+        let mut p = Problems::default();
+        for (field, pattern) in [
+            (
+                "certificates.verification_number",
+                &self.verification_number,
+            ),
+            ("certificates.calibration_number", &self.calibration_number),
+            ("certificates.notice_number", &self.notice_number),
+            ("certificates.receipt_number", &self.receipt_number),
+        ] {
+            if let Err(e) = format_number(pattern, 2026, 1) {
+                p.at(field, e);
+            }
+        }
+        if self.verify_rate_per_minute == 0 {
+            p.at("certificates.verify_rate_per_minute", "must be at least 1");
+        }
+        p.into_result(())
+    }
+}

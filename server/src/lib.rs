@@ -9,10 +9,12 @@
 #![cfg_attr(test, allow(clippy::float_cmp))]
 
 pub mod auth;
+pub mod bench;
 pub mod config;
 pub mod demo;
 pub mod http;
 pub mod import;
+pub mod issue;
 pub mod signing;
 pub mod startup;
 pub mod store;

@@ -81,11 +81,23 @@ enum Command {
         #[command(subcommand)]
         command: SigningCommand,
     },
+    /// Certificates.
+    Certificate {
+        #[command(subcommand)]
+        command: CertificateCommand,
+    },
     /// Import records from a spreadsheet.
     Import {
         #[command(subcommand)]
         command: ImportCommand,
     },
+}
+
+#[derive(Subcommand, Debug)]
+enum CertificateCommand {
+    /// Check a certificate's signature: give its number, or a file saved from
+    /// /api/v1/certificates/{id}/signed.json. Exits 1 when it does not verify.
+    Verify { target: String },
 }
 
 #[derive(Subcommand, Debug)]
@@ -273,10 +285,20 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                 .await
                 .context("while loading the signing key")?;
             tracing::info!(key = ring.key_id(), "certificate signing key");
-            let app =
-                Application::bind(cfg.http.listen, AppState::with_config(store.clone(), &cfg))
-                    .await
-                    .with_context(|| format!("while binding {}", cfg.http.listen))?;
+            let mut state = AppState::with_config(store.clone(), &cfg).with_signer(ring);
+            if !cfg.certificates.template.as_os_str().is_empty() {
+                let text =
+                    std::fs::read_to_string(&cfg.certificates.template).with_context(|| {
+                        format!(
+                            "while reading certificates.template {}",
+                            cfg.certificates.template.display()
+                        )
+                    })?;
+                state = state.with_template(text);
+            }
+            let app = Application::bind(cfg.http.listen, state)
+                .await
+                .with_context(|| format!("while binding {}", cfg.http.listen))?;
             let addr = app
                 .local_addr()
                 .context("while reading the bound address")?;
@@ -375,6 +397,25 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             };
             store.close().await;
             println!("{}", ring.key_id());
+        }
+        Command::Certificate {
+            command: CertificateCommand::Verify { target },
+        } => {
+            let store = open_store(&cfg).await?;
+            let report = server::issue::verify_target(&store, &target).await;
+            store.close().await;
+            match report {
+                Ok(r) => {
+                    println!("{}", r.message);
+                    if !r.valid {
+                        return Ok(ExitCode::from(1));
+                    }
+                }
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    return Ok(ExitCode::from(2));
+                }
+            }
         }
         Command::SeedDemo { bridge, token_file } => {
             seed_demo(&cfg, &bridge, token_file.as_deref()).await?;
@@ -483,6 +524,13 @@ async fn import_instruments(cfg: &Config, file: &std::path::Path) -> Result<Exit
 async fn seed_demo(cfg: &Config, bridge: &str, token_file: Option<&std::path::Path>) -> Result<()> {
     let store = open_store(cfg).await?;
     let seeded = server::demo::seed(&store, bridge).await?;
+    let ring = server::signing::KeyRing::open_or_create(&cfg.signing.key_dir, &store)
+        .await
+        .context("while loading the signing key")?;
+    let state = AppState::with_config(store.clone(), cfg).with_signer(ring);
+    let bench = server::demo::seed_bench(&state, &seeded)
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
     store.close().await;
     if let Some(path) = token_file {
         std::fs::write(path, &seeded.token)
@@ -491,6 +539,10 @@ async fn seed_demo(cfg: &Config, bridge: &str, token_file: Option<&std::path::Pa
     println!(
         "demo data: {} organisations, {} instruments, {} standards, bridge `{}`",
         seeded.organisations, seeded.instruments, seeded.standards, seeded.bridge_id
+    );
+    println!(
+        "bench: certificate {} issued; run {} in progress on the live balance",
+        bench.certificate, bench.run_in_progress
     );
     println!("users (tên đăng nhập / vai trò / mật khẩu):");
     for (username, role, password) in &seeded.users {

@@ -151,6 +151,17 @@ impl KeyRing {
         Ok(Self { key, id })
     }
 
+    /// A key that lives only in memory (tests, benchmarks): registered like any other, gone
+    /// when the process ends.
+    pub async fn ephemeral(store: &Store) -> Result<Self, SigningError> {
+        let mut secret = [0u8; 32];
+        rand::rng().fill(&mut secret);
+        let key = SigningKey::from_bytes(&secret);
+        let id = key_id(&key.verifying_key());
+        register(store, "server", &key.verifying_key(), &id).await?;
+        Ok(Self { key, id })
+    }
+
     #[must_use]
     pub fn key_id(&self) -> &str {
         &self.id

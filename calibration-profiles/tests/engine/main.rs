@@ -13,6 +13,7 @@ mod cli;
 mod golden;
 mod invalid_profiles;
 mod properties;
+mod run;
 mod schemas;
 
 use std::path::PathBuf;

@@ -13,11 +13,14 @@
 //! - [`chart_svg`] draws error versus nominal with the ±MPE envelope and U bars (plotters' SVG
 //!   backend, no font features), for the certificate and the bench page.
 //! - [`validate::problems`] lists every field a document of its kind still lacks.
+//! - [`dcc_xml`] writes the Digital Calibration Certificate (PTB DCC 3.1.2 XML, D-SI units)
+//!   of the same content, with the numbers of the results given as [`DccMeasurement`]s.
 //!
 //! The crate is kept apart from the server so that typst's long build is cached once and
 //! never reaches the bridge.
 
 pub mod chart;
+pub mod dcc;
 pub mod error;
 pub mod model;
 pub mod qr;
@@ -26,6 +29,7 @@ pub mod validate;
 mod world;
 
 pub use chart::{ChartLabels, ChartPoint, chart_svg};
+pub use dcc::{DCC_SCHEMA_VERSION, DccError, DccInput, DccMeasurement, dcc_xml, dsi_unit};
 pub use error::{ContentProblem, RenderError};
 pub use model::{
     Amendment, CertificateDocument, Characteristic, CheckOutcome, Conclusion, DocumentKind,

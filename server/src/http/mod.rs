@@ -3,7 +3,9 @@
 //! `{"error": {"code", "message", "field"?, "problems"?}}`.
 
 mod admin;
+pub(crate) mod bench;
 mod calc;
+pub(crate) mod certificates;
 mod devices;
 mod error;
 mod ingest;
@@ -66,6 +68,10 @@ pub struct Settings {
     pub secure_cookies: bool,
     /// Bearer token for `/metrics`; empty: loopback clients only.
     pub metrics_token: crate::config::Secret,
+    /// The laboratory as printed on certificates.
+    pub lab: crate::config::Lab,
+    /// Numbering and the public verification page.
+    pub certificates: crate::config::Certificates,
 }
 
 impl Settings {
@@ -77,6 +83,8 @@ impl Settings {
             login_attempts: cfg.security.login_attempts.max(1),
             secure_cookies: cfg.http.public_url.starts_with("https://"),
             metrics_token: cfg.security.metrics_token.clone(),
+            lab: cfg.lab.clone(),
+            certificates: cfg.certificates.clone(),
         }
     }
 }
@@ -92,6 +100,12 @@ pub struct AppState {
     pub settings: Arc<Settings>,
     pub throttle: Arc<session::Throttle>,
     pub metrics: Arc<metrics::Metrics>,
+    /// The key that signs certificates; `None`: this server cannot issue (set at start).
+    pub signer: Option<Arc<crate::signing::KeyRing>>,
+    /// The certificate renderer (the lab's template, or the bundled one).
+    pub renderer: Arc<tdc_certificate::Renderer>,
+    /// Requests per address to the public verification pages.
+    pub public_limiter: Arc<session::RateLimiter>,
 }
 
 impl AppState {
@@ -115,7 +129,26 @@ impl AppState {
             settings: Arc::new(settings),
             throttle: Arc::new(throttle),
             metrics: Arc::new(metrics::Metrics::default()),
+            signer: None,
+            renderer: Arc::new(tdc_certificate::Renderer::default()),
+            public_limiter: Arc::new(session::RateLimiter::new(
+                cfg.certificates.verify_rate_per_minute,
+            )),
         }
+    }
+
+    /// The same state with the key that signs certificates.
+    #[must_use]
+    pub fn with_signer(mut self, ring: crate::signing::KeyRing) -> Self {
+        self.signer = Some(Arc::new(ring));
+        self
+    }
+
+    /// The same state with a certificate template of the lab's own.
+    #[must_use]
+    pub fn with_template(mut self, template: String) -> Self {
+        self.renderer = Arc::new(tdc_certificate::Renderer::with_template(template));
+        self
     }
 }
 
@@ -188,6 +221,7 @@ pub fn router(state: AppState) -> Router {
         .route("/.well-known/tdc-signing-keys.json", get(signing_keys))
         .merge(api_routes(state.clone()))
         .merge(crate::web::routes())
+        .route("/v/{token}", get(certificates::public_page))
         .fallback(not_found)
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
@@ -221,6 +255,8 @@ fn api_routes(state: AppState) -> Router<AppState> {
         .merge(standards::routes())
         .merge(devices::routes())
         .merge(admin::routes())
+        .merge(bench::routes())
+        .merge(certificates::routes())
         .route_layer(axum::middleware::from_fn_with_state(
             state,
             session::authorize,

@@ -54,10 +54,17 @@ pub enum Permission {
     ReadAudit,
     /// Users, bridges and device tokens.
     Administer,
+    /// Receive instruments, set up and run verifications and calibrations, submit them.
+    Bench,
+    /// Approve a submitted run or return it with comments.
+    Review,
+    /// Sign and issue certificates (with the password again), amend and revoke them, assess
+    /// nonconformities.
+    Sign,
 }
 
 impl Permission {
-    pub const ALL: [Permission; 7] = [
+    pub const ALL: [Permission; 10] = [
         Permission::Read,
         Permission::Calculate,
         Permission::EditRegistry,
@@ -65,6 +72,9 @@ impl Permission {
         Permission::OverrideStandards,
         Permission::ReadAudit,
         Permission::Administer,
+        Permission::Bench,
+        Permission::Review,
+        Permission::Sign,
     ];
 }
 
@@ -87,6 +97,9 @@ pub fn allows(role: Role, p: Permission) -> bool {
             R::Reviewer | R::QualityManager | R::Admin | R::ReadOnly
         ),
         P::Administer => role == R::Admin,
+        P::Bench => matches!(role, R::Technician | R::Reviewer | R::QualityManager),
+        P::Review => matches!(role, R::Reviewer | R::QualityManager),
+        P::Sign => role == R::QualityManager,
     }
 }
 
@@ -153,6 +166,45 @@ pub fn rule(method: &Method, path: &str) -> Option<Rule> {
             Signed(P::Administer)
         }
         (_, "/api/v1/audit" | "/api/v1/audit/verify") if get => Signed(P::ReadAudit),
+        (
+            _,
+            "/api/v1/receipts"
+            | "/api/v1/receipts/{id}"
+            | "/api/v1/procedures"
+            | "/api/v1/procedures/{id}"
+            | "/api/v1/runs"
+            | "/api/v1/runs/{id}"
+            | "/api/v1/runs/{id}/chart.svg"
+            | "/api/v1/certificates"
+            | "/api/v1/certificates/{id}"
+            | "/api/v1/certificates/{id}/pdf"
+            | "/api/v1/certificates/{id}/record.pdf"
+            | "/api/v1/certificates/{id}/dcc.xml"
+            | "/api/v1/certificates/{id}/signed.json"
+            | "/api/v1/nonconformities"
+            | "/api/v1/nonconformities/{id}"
+            | "/api/v1/due",
+        ) if get => Signed(P::Read),
+        (
+            "POST" | "PUT",
+            "/api/v1/receipts"
+            | "/api/v1/runs/{id}/setup"
+            | "/api/v1/runs/{id}/environment"
+            | "/api/v1/runs/{id}/steps/{step}"
+            | "/api/v1/runs/{id}/points/{point}/capture"
+            | "/api/v1/runs/{id}/points/{point}/manual"
+            | "/api/v1/runs/{id}/values/{value}/discard"
+            | "/api/v1/runs/{id}/submit"
+            | "/api/v1/runs/{id}/cancel",
+        ) => Signed(P::Bench),
+        ("POST", "/api/v1/runs/{id}/return" | "/api/v1/runs/{id}/approve") => Signed(P::Review),
+        (
+            "POST" | "PUT",
+            "/api/v1/runs/{id}/sign"
+            | "/api/v1/certificates/{id}/amend"
+            | "/api/v1/certificates/{id}/revoke"
+            | "/api/v1/nonconformities/{id}",
+        ) => Signed(P::Sign),
         _ => return None,
     })
 }
@@ -673,3 +725,67 @@ pub async fn put_password(
 
 /// Shared throttle handle.
 pub type SharedThrottle = Arc<Throttle>;
+
+/// Asks a signed-in person for their password again before a decision that carries their
+/// name (signing, amending, revoking a certificate). Failures count against the same limit as
+/// sign-ins, so a left-open session cannot be used to guess the password.
+pub fn reauthenticate(state: &AppState, caller: &Caller, password: &str) -> Result<(), AppError> {
+    let key = format!("user:{}", caller.user.username.to_lowercase());
+    if let Some(wait) = state.throttle.locked(&key, state.settings.login_attempts) {
+        return Err(AppError::TooManyRequests(format!(
+            "too many wrong passwords: try again in {} minutes",
+            wait.as_secs().div_ceil(60).max(1)
+        )));
+    }
+    if verify_password(password, &caller.user.password_hash) {
+        Ok(())
+    } else {
+        state.throttle.fail(&key);
+        let mut p = Problems::default();
+        p.at(
+            "password",
+            "is not your password: signing needs your own password again",
+        );
+        Err(AppError::Invalid(p))
+    }
+}
+
+/// Requests per address per minute (fixed one-minute windows), for public pages.
+#[derive(Debug)]
+pub struct RateLimiter {
+    per_minute: u32,
+    windows: Mutex<HashMap<IpAddr, (Instant, u32)>>,
+}
+
+impl RateLimiter {
+    #[must_use]
+    pub fn new(per_minute: u32) -> Self {
+        Self {
+            per_minute: per_minute.max(1),
+            windows: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// Counts a request from `addr`; `Err(seconds to wait)` when over the limit.
+    pub fn check(&self, addr: IpAddr) -> Result<(), u64> {
+        let now = Instant::now();
+        let mut map = self
+            .windows
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if map.len() > 100_000 {
+            map.retain(|_, (start, _)| now.duration_since(*start) < Duration::from_secs(60));
+        }
+        let entry = map.entry(addr).or_insert((now, 0));
+        if now.duration_since(entry.0) >= Duration::from_secs(60) {
+            *entry = (now, 0);
+        }
+        if entry.1 >= self.per_minute {
+            return Err(60u64
+                .saturating_sub(now.duration_since(entry.0).as_secs())
+                .max(1));
+        }
+        entry.1 += 1;
+        Ok(())
+    }
+}

@@ -10,6 +10,8 @@
 //! Every change to a record writes its audit entry in the same transaction ([`audit`]).
 
 pub mod audit;
+pub mod bench;
+pub mod certificates;
 pub mod dashboard;
 pub mod devices;
 pub mod readings;

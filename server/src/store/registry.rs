@@ -187,7 +187,7 @@ const ORGANISATION_SELECT: &str = "SELECT organisation_id, name, tax_code, addre
 
 const INSTRUMENT_SELECT: &str = "SELECT i.instrument_id, i.category, i.maker, i.model, i.serial, i.measuring_range, i.resolution, i.verification_interval, i.accuracy_class, i.owner_id, o.name AS owner_name, i.location, i.status, i.last_result, i.last_verified_on, i.next_due_on, i.retired_at, i.created_at, i.updated_at FROM instrument i LEFT JOIN organisation o ON o.organisation_id = i.owner_id";
 
-fn json<T: Serialize>(v: &T) -> serde_json::Value {
+pub(crate) fn json<T: Serialize>(v: &T) -> serde_json::Value {
     serde_json::to_value(v).unwrap_or_default()
 }
 
@@ -697,7 +697,7 @@ async fn insert_organisation(
     Ok(org)
 }
 
-async fn insert_instrument(
+pub(crate) async fn insert_instrument(
     tx: &mut Tx,
     actor: &str,
     input: &InstrumentInput,
@@ -757,12 +757,12 @@ async fn insert_instrument(
     Ok(id)
 }
 
-async fn organisation_in(tx: &mut Tx, id: Uuid) -> Result<Organisation, StoreError> {
+pub(crate) async fn organisation_in(tx: &mut Tx, id: Uuid) -> Result<Organisation, StoreError> {
     on_tx!(tx, c => sqlx::query_as::<_, Organisation>("SELECT organisation_id, name, tax_code, address, phone, retired_at, created_at, updated_at FROM organisation WHERE organisation_id = $1").bind(id).fetch_optional(&mut **c).await)?
         .ok_or_else(|| StoreError::NotFound(format!("organisation {id}")))
 }
 
-async fn instrument_in(tx: &mut Tx, id: Uuid) -> Result<Instrument, StoreError> {
+pub(crate) async fn instrument_in(tx: &mut Tx, id: Uuid) -> Result<Instrument, StoreError> {
     let sql = format!("{INSTRUMENT_SELECT} WHERE i.instrument_id = $1");
     on_tx!(tx, c => sqlx::query_as::<_, Instrument>(sqlx::AssertSqlSafe(sql.clone())).bind(id).fetch_optional(&mut **c).await)?
         .ok_or_else(|| StoreError::NotFound(format!("instrument {id}")))

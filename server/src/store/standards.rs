@@ -431,6 +431,19 @@ impl Store {
             .bind(cal.in_tolerance)
             .bind(cal.created_at)
             .execute(&mut **c).await.map(|_| ()))?;
+        if !cal.in_tolerance {
+            super::certificates::open_nonconformity(
+                &mut tx,
+                actor,
+                id,
+                &format!(
+                    "{}: calibration {} ({}) found it out of tolerance",
+                    standard.code, cal.certificate_no, cal.issuer
+                ),
+                Some(cal.standard_calibration_id),
+            )
+            .await?;
+        }
         audit::append(
             &mut tx,
             actor,
@@ -733,5 +746,16 @@ async fn set_condition(
         Some(reason),
     )
     .await?;
+    // Out of service: the work done with it since its last good calibration needs review.
+    if condition != "in_service" && before.condition == "in_service" {
+        super::certificates::open_nonconformity(
+            tx,
+            actor,
+            id,
+            &format!("{} {condition}: {reason}", before.code),
+            None,
+        )
+        .await?;
+    }
     Ok(after)
 }

@@ -1,5 +1,5 @@
-//! Static files of the pages (stylesheet, the live-reading script, the icon), embedded in the
-//! binary so a deployment is one file.
+//! Static files of the pages (stylesheet, the live-reading and bench scripts, the icon),
+//! embedded in the binary so a deployment is one file.
 //!
 //! Their URL carries a version made from their content (`/static/<version>/app.css`): a
 //! browser may keep them for a year, and a new release changes the URL. A request naming an
@@ -27,6 +27,11 @@ const FILES: &[(&str, &str, &[u8])] = &[
         "live.js",
         "text/javascript; charset=utf-8",
         include_bytes!("../../static/live.js"),
+    ),
+    (
+        "bench.js",
+        "text/javascript; charset=utf-8",
+        include_bytes!("../../static/bench.js"),
     ),
     (
         "favicon.svg",

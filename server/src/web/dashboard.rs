@@ -1,5 +1,6 @@
 //! `/`: what needs attention today — instruments falling due, standards that are not valid,
-//! devices on line.
+//! devices on line, work waiting for the viewer's role (review, signature, correction) and
+//! open nonconformities.
 
 use askama::Template;
 use axum::extract::State;
@@ -13,6 +14,10 @@ use crate::http::session::Permission;
 
 /// Rows of the due list on the dashboard.
 const DUE_ROWS: i64 = 15;
+/// Runs of one state the dashboard counts (past it: "over 200").
+const RUN_CAP: i64 = 200;
+/// Rows of the "work waiting for you" list.
+const WAITING_ROWS: usize = 10;
 
 #[derive(Debug)]
 struct DueRow {
@@ -40,6 +45,27 @@ struct DeviceRow {
     badge: Badge,
 }
 
+/// A run waiting for the viewer.
+#[derive(Debug)]
+struct WaitingRow {
+    id: String,
+    serial: String,
+    category: String,
+    customer: String,
+    updated: String,
+    badge: Badge,
+}
+
+/// A count of runs in one state, and where the work list shows them.
+#[derive(Debug)]
+struct RunTile {
+    count: String,
+    label: &'static str,
+    href: &'static str,
+    icon: &'static str,
+    class: &'static str,
+}
+
 #[derive(Template)]
 #[template(path = "dashboard.html")]
 struct DashboardPage<'a> {
@@ -51,6 +77,123 @@ struct DashboardPage<'a> {
     standards: Vec<StandardRow>,
     devices: Vec<DeviceRow>,
     online: usize,
+    run_tiles: Vec<RunTile>,
+    waiting: Vec<WaitingRow>,
+    open_nc: String,
+}
+
+/// Runs in `state` (at most [`RUN_CAP`]) and whether there are more.
+async fn runs_in(
+    state: &AppState,
+    status: &str,
+) -> Result<(Vec<crate::store::bench::Run>, bool), PageError> {
+    let page = state
+        .store
+        .list_runs(&crate::store::bench::RunQuery {
+            status: Some(status.to_owned()),
+            page: crate::store::registry::PageRequest {
+                page: 1,
+                per_page: RUN_CAP,
+            },
+            ..Default::default()
+        })
+        .await?;
+    Ok((page.items, page.has_more))
+}
+
+/// The work tiles and the runs waiting for the viewer's role: signature (quality manager),
+/// review (reviewers), correction after a return (technicians).
+async fn work(state: &AppState, ctx: &Ctx) -> Result<(Vec<RunTile>, Vec<WaitingRow>), PageError> {
+    use crate::store::bench::status;
+    let (lang, t) = (ctx.lang, ctx.t);
+    let count = |n: usize, more: bool| {
+        if more {
+            fill(t.more_than, lang.count(RUN_CAP))
+        } else {
+            lang.count(i64::try_from(n).unwrap_or(i64::MAX))
+        }
+    };
+    let mut tiles = Vec::new();
+    let mut waiting = Vec::new();
+    let wanted = [
+        (
+            ctx.can_sign(),
+            status::APPROVED,
+            t.dash_to_sign,
+            "/runs?tab=sign",
+            "✍",
+        ),
+        (
+            ctx.can_review(),
+            status::SUBMITTED,
+            t.dash_to_review,
+            "/runs?tab=review",
+            "⧗",
+        ),
+        (
+            ctx.can_bench(),
+            status::RETURNED,
+            t.run_returned,
+            "/runs",
+            "↩",
+        ),
+    ];
+    for (allowed, s, label, href, icon) in wanted {
+        if !allowed {
+            continue;
+        }
+        let (runs, more) = runs_in(state, s).await?;
+        tiles.push(RunTile {
+            count: count(runs.len(), more),
+            label,
+            href,
+            icon,
+            class: if runs.is_empty() {
+                "tile-ok"
+            } else {
+                "tile-warn"
+            },
+        });
+        waiting.extend(runs);
+    }
+    waiting.sort_by_key(|r| std::cmp::Reverse(r.updated_at));
+    let rows = waiting
+        .iter()
+        .take(WAITING_ROWS)
+        .map(|r| WaitingRow {
+            id: r.run_id.to_string(),
+            serial: r.serial.clone(),
+            category: views::category_name(lang, &r.category),
+            customer: r.organisation_name.clone(),
+            updated: lang.datetime(r.updated_at),
+            badge: super::bench::run_badge(t, &r.status),
+        })
+        .collect();
+    Ok((tiles, rows))
+}
+
+/// Open nonconformities (the list puts them first).
+async fn open_nonconformities(
+    state: &AppState,
+    lang: super::i18n::Lang,
+) -> Result<String, PageError> {
+    let page = state
+        .store
+        .list_nonconformities(
+            None,
+            crate::store::registry::PageRequest {
+                page: 1,
+                per_page: RUN_CAP,
+            },
+        )
+        .await?;
+    let open = page.items.iter().filter(|n| n.status == "open").count();
+    let all_open = page.items.iter().all(|n| n.status == "open");
+    Ok(if page.has_more && all_open {
+        fill(lang.text().more_than, lang.count(RUN_CAP))
+    } else {
+        lang.count(i64::try_from(open).unwrap_or(i64::MAX))
+    })
 }
 
 /// `GET /`.
@@ -100,6 +243,8 @@ pub async fn show(State(state): State<AppState>, ctx: Ctx) -> Result<Response, P
         })
         .collect();
     let online = devices.iter().filter(|d| d.badge.label == t.online).count();
+    let (run_tiles, waiting) = work(&state, &ctx).await?;
+    let open_nc = open_nonconformities(&state, lang).await?;
     render(&DashboardPage {
         c: &ctx,
         greeting: fill(t.greeting, &caller.user.full_name),
@@ -109,5 +254,8 @@ pub async fn show(State(state): State<AppState>, ctx: Ctx) -> Result<Response, P
         standards,
         devices,
         online,
+        run_tiles,
+        waiting,
+        open_nc,
     })
 }

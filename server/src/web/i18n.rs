@@ -394,6 +394,289 @@ catalogue! {
     new_password => "Mật khẩu mới (ít nhất 10 ký tự)", "New password (at least 10 characters)";
     confirm_password => "Nhập lại mật khẩu mới", "Repeat the new password";
     password_changed => "Đã đổi mật khẩu. Các phiên đăng nhập khác của bạn đã kết thúc.", "Password changed. Your other sessions have ended.";
+    // Menu entries of the bench work flow.
+    nav_runs => "Công việc", "Work";
+    nav_receive => "Tiếp nhận", "Receive";
+    nav_certificates => "Giấy chứng nhận", "Certificates";
+    nav_nonconformities => "Sự không phù hợp", "Nonconformities";
+    // Services and run states.
+    service => "Dịch vụ", "Service";
+    service_initial => "Kiểm định ban đầu", "Initial verification";
+    service_periodic => "Kiểm định định kỳ", "Periodic verification";
+    service_after_repair => "Kiểm định sau sửa chữa", "Verification after repair";
+    service_calibration => "Hiệu chuẩn", "Calibration";
+    run_received => "Đã tiếp nhận", "Received";
+    run_in_progress => "Đang thực hiện", "In progress";
+    run_submitted => "Chờ soát xét", "Awaiting review";
+    run_returned => "Trả lại để sửa", "Returned for correction";
+    run_approved => "Chờ ký", "Awaiting signature";
+    run_issued => "Đã cấp", "Issued";
+    run_cancelled => "Đã hủy", "Cancelled";
+    // The work list.
+    runs_title => "Công việc kiểm định, hiệu chuẩn", "Verification and calibration work";
+    runs_none => "Không có công việc nào ở trạng thái này.", "No work in this state.";
+    runs_capped => "Chỉ hiện {} công việc mới nhất của mỗi trạng thái.", "Only the {} most recent of each state are shown.";
+    receipt_no => "Số phiếu tiếp nhận", "Receipt no.";
+    customer => "Khách hàng", "Customer";
+    procedure => "Quy trình", "Procedure";
+    run_status => "Trạng thái", "State";
+    open_run => "Mở", "Open";
+    // Receipts.
+    receipt_title => "Phiếu tiếp nhận {}", "Receipt {}";
+    receipt_new => "Tiếp nhận phương tiện đo", "Receive instruments";
+    receipt_intro => "Lập phiếu tiếp nhận: khách hàng, các phương tiện đo và dịch vụ yêu cầu. Mỗi phương tiện đo thành một công việc.", "Record a receipt: the customer, the instruments and the service asked for. Each instrument becomes one piece of work.";
+    customer_filter => "Lọc danh sách khách hàng", "Filter the customers";
+    customer_filter_hint => "Gõ tên hoặc mã số thuế", "Type a name or tax code";
+    received_on => "Ngày tiếp nhận", "Received on";
+    agreed_due_on => "Ngày hẹn trả kết quả", "Agreed completion date";
+    certificate_language => "Ngôn ngữ giấy chứng nhận", "Certificate language";
+    language_vi => "Tiếng Việt", "Vietnamese";
+    language_en => "Tiếng Anh", "English";
+    language_bilingual => "Song ngữ Việt – Anh", "Bilingual (Vietnamese – English)";
+    contact => "Người liên hệ", "Contact";
+    instrument_n => "Phương tiện đo {}", "Instrument {}";
+    item_existing => "Đã có trong hệ thống", "Already registered";
+    item_new => "Phương tiện đo mới", "New instrument";
+    find_serial => "Số máy cần tìm", "Serial number to find";
+    find_serial_hint => "Gõ số máy rồi bấm “Kiểm tra, thêm dòng” hoặc “Lưu”", "Type the serial, then “Check, add a row” or “Save”";
+    matched => "Đã tìm thấy: {}", "Found: {}";
+    pick_instrument => "Chọn phương tiện đo", "Choose the instrument";
+    condition_on_arrival => "Tình trạng khi tiếp nhận", "Condition on arrival";
+    accessories => "Phụ kiện kèm theo", "Accessories";
+    add_item => "Kiểm tra, thêm dòng", "Check, add a row";
+    remove_item => "Bỏ dòng này", "Remove this row";
+    save_receipt => "Lưu phiếu tiếp nhận", "Save the receipt";
+    err_no_instrument => "Không có phương tiện đo nào mang số máy này; hãy chọn “Phương tiện đo mới”.", "No instrument has this serial; choose “New instrument”.";
+    err_several_instruments => "Nhiều phương tiện đo khớp số máy này; hãy chọn một.", "Several instruments match this serial; choose one.";
+    err_pick_customer => "Hãy chọn khách hàng.", "Choose the customer.";
+    err_due_before_receipt => "Ngày hẹn trả phải từ ngày tiếp nhận trở đi.", "The agreed date cannot be before the receipt date.";
+    err_not_one_of => "Hãy chọn một mục trong danh sách.", "Choose one of the list.";
+    err_instrument_exists => "Phương tiện đo này đã có trong hệ thống; hãy chọn “Đã có trong hệ thống”.", "This instrument is already registered; choose “Already registered”.";
+    err_retired => "Bản ghi này đã ngừng theo dõi.", "This record is retired.";
+    err_no_items => "Phiếu cần ít nhất một phương tiện đo.", "A receipt lists at least one instrument.";
+    runs_of_receipt => "Các công việc của phiếu", "Work on this receipt";
+    labels => "Nhãn phương tiện đo", "Instrument labels";
+    labels_hint => "Dán nhãn lên phương tiện đo; mã QR mở trang công việc.", "Stick a label on each instrument; its QR code opens the work page.";
+    print_labels => "In phiếu và nhãn", "Print the receipt and labels";
+    created_by => "Người lập", "Recorded by";
+    // The bench page.
+    run_title => "Công việc {}", "Work {}";
+    bench_needs_js => "Trang thực hiện cần JavaScript để ghi nhận số đọc và lưu kết quả.", "This page needs JavaScript to capture readings and save results.";
+    setup => "Thiết lập", "Set-up";
+    setup_save => "Lưu thiết lập", "Save the set-up";
+    procedure_none => "Không có quy trình nào cho loại phương tiện đo và dịch vụ này.", "No procedure covers this category and service.";
+    procedure_first => "Hãy chọn quy trình và lưu thiết lập trước.", "Choose the procedure and save the set-up first.";
+    instrument_params => "Thông số phương tiện đo", "Instrument parameters";
+    param_max => "Mức cân / giới hạn đo lớn nhất (Max)", "Maximum capacity / upper limit (Max)";
+    param_hint => "Kèm đơn vị đo, ví dụ: {}", "With its unit, e.g. {}";
+    standards_used => "Chuẩn sử dụng", "Standards used";
+    standards_none => "Chưa có chuẩn đo lường nào trong hệ thống.", "No standard is registered.";
+    override_until => "Được phép sử dụng ngoại lệ đến {}", "Override granted until {}";
+    not_usable => "Không được sử dụng: {}", "May not be used: {}";
+    devices_used => "Thiết bị đọc số", "Reading devices";
+    devices_none => "Chưa có thiết bị nào gửi số đọc.", "No device has sent a reading yet.";
+    place => "Địa điểm thực hiện", "Place";
+    stamp_number => "Số tem kiểm định", "Verification stamp number";
+    environment => "Điều kiện môi trường", "Environmental conditions";
+    environment_save => "Lưu điều kiện môi trường", "Save the conditions";
+    limits => "Giới hạn cho phép", "Permitted range";
+    within_limits => "Trong giới hạn", "Within limits";
+    outside_limits => "Ngoài giới hạn", "Outside limits";
+    not_recorded => "Chưa ghi", "Not recorded";
+    quantity_temperature => "Nhiệt độ", "Temperature";
+    quantity_humidity => "Độ ẩm tương đối", "Relative humidity";
+    quantity_pressure => "Áp suất khí quyển", "Atmospheric pressure";
+    checks_title => "Kiểm tra bên ngoài và kỹ thuật", "External and technical examination";
+    check_pass => "Đạt", "Pass";
+    check_fail => "Không đạt", "Fail";
+    step_passed => "Bước này đạt", "This step passes";
+    step_note => "Ghi chú (bắt buộc khi không đạt)", "Note (required when something fails)";
+    step_save => "Lưu kết quả kiểm tra", "Save the examination";
+    step_recorded => "Đã ghi: {}", "Recorded: {}";
+    stopped_at => "Quy trình kiểm định đã dừng ở bước “{}”", "The verification stopped at step “{}”";
+    points_title => "Kiểm tra đo lường", "Metrological examination";
+    point => "Điểm kiểm", "Test point";
+    values_taken => "Giá trị đã đo", "Values taken";
+    no_values => "Chưa có giá trị.", "No value yet.";
+    capture => "Ghi nhận", "Capture";
+    capture_from => "Ghi nhận từ {}", "Capture from {}";
+    capture_hint => "Phím tắt: C ghi nhận điểm đang chọn, N sang điểm tiếp theo.", "Shortcuts: C captures the current point, N moves to the next point.";
+    no_device_picked => "Chưa chọn thiết bị đọc số: chỉ nhập tay được.", "No reading device picked: values can only be typed in.";
+    manual_entry => "Nhập tay", "Enter by hand";
+    manual_mark => "nhập tay", "typed in";
+    manual_reason => "Lý do nhập tay", "Why it is typed in";
+    add_value => "Thêm giá trị", "Add the value";
+    discard => "Hủy giá trị", "Discard";
+    discard_reason => "Lý do hủy", "Why it is discarded";
+    discarded => "đã hủy", "discarded";
+    raw_reading => "Số đọc gốc", "Raw reading";
+    phase => "Giai đoạn", "Phase";
+    phase_as_found => "Trước hiệu chỉnh", "As found";
+    phase_as_left => "Sau hiệu chỉnh", "As left";
+    evaluation => "Kết quả đánh giá", "Evaluation";
+    evaluation_as_left => "Kết quả sau hiệu chỉnh", "Evaluation after adjustment";
+    indication => "Số chỉ", "Indication";
+    reference_value => "Giá trị chuẩn", "Reference";
+    error => "Sai số", "Error";
+    mpe => "Sai số cho phép (MPE)", "MPE";
+    uncertainty_u => "Độ KĐBĐ mở rộng U", "Expanded uncertainty U";
+    coverage_k => "k", "k";
+    decision => "Kết luận", "Decision";
+    overall_outcome => "Kết luận chung", "Overall outcome";
+    outcome_pending => "Chưa đủ số liệu để kết luận", "Not enough data for a decision";
+    missing_points => "Còn thiếu giá trị ở: {}", "Values still missing at: {}";
+    outcome_conditional_pass => "Đạt có điều kiện", "Conditional pass";
+    outcome_conditional_fail => "Không đạt có điều kiện", "Conditional fail";
+    chart => "Biểu đồ sai số", "Error chart";
+    chart_alt => "Sai số theo giá trị danh định, với giới hạn MPE và độ không đảm bảo đo", "Error against nominal value, with the MPE envelope and the uncertainty bars";
+    param_problems => "Thông số phương tiện đo chưa đúng: {}", "The instrument parameters need correcting: {}";
+    // Review and signature.
+    review => "Soát xét và ký", "Review and signature";
+    comment => "Nhận xét", "Comment";
+    comment_return => "Nhận xét (bắt buộc khi trả lại)", "Comment (required to return)";
+    submit_run => "Gửi soát xét", "Submit for review";
+    approve => "Duyệt", "Approve";
+    return_run => "Trả lại", "Return";
+    cancel_run => "Hủy công việc", "Cancel the work";
+    cancel_reason => "Lý do hủy công việc", "Why the work is cancelled";
+    sign_issue => "Ký số và cấp", "Sign and issue";
+    sign_password => "Mật khẩu của bạn (xác nhận ký)", "Your password (to sign)";
+    own_work => "Bạn đã thực hiện công việc này nên không được tự soát xét.", "You performed this work, so you cannot review it.";
+    nothing_to_do => "Không có thao tác nào cho vai trò của bạn ở trạng thái này.", "Your role has nothing to do in this state.";
+    performed_by => "Người thực hiện", "Performed by";
+    reviewed_by => "Người soát xét", "Reviewed by";
+    run_events => "Quá trình xử lý", "Review trail";
+    event_submit => "Gửi soát xét", "Submitted";
+    event_return => "Trả lại", "Returned";
+    event_approve => "Duyệt", "Approved";
+    event_cancel => "Hủy", "Cancelled";
+    event_sign => "Ký số, cấp giấy chứng nhận", "Signed and issued";
+    returned_with => "Đã bị trả lại: {}", "Returned: {}";
+    see_certificate => "Xem giấy chứng nhận {}", "See certificate {}";
+    working => "Đang xử lý…", "Working…";
+    saved => "Đã lưu.", "Saved.";
+    // Messages of the API, in plain words.
+    api_session => "Phiên đăng nhập đã hết; hãy đăng nhập lại.", "Your session has ended; sign in again.";
+    api_forbidden => "Vai trò của bạn không được làm việc này.", "Your role may not do this.";
+    api_network => "Không kết nối được tới máy chủ; hãy thử lại.", "The server cannot be reached; try again.";
+    api_failed => "Máy chủ gặp lỗi; hãy thử lại sau.", "The server failed; try again later.";
+    api_number => "Cần nhập một số.", "Enter a number.";
+    api_not_stable => "Số đọc chưa ổn định: chờ số chỉ ổn định rồi ghi nhận lại.", "The reading is not stable: wait for the indication to settle, then capture again.";
+    api_no_reading => "Thiết bị chưa gửi số đọc nào.", "The device has sent no reading.";
+    api_old_reading => "Số đọc mới nhất đã cũ: thiết bị còn gửi dữ liệu không?", "The latest reading is old: is the device still sending?";
+    api_point_full => "Điểm này đã đủ số lần đo: hủy một giá trị để đo lại.", "This point has all its values: discard one to take it again.";
+    api_point_failed => "Một điểm đã không đạt: kiểm định dừng ở bước không đạt đầu tiên (hủy giá trị nếu đo nhầm).", "A point failed: the verification ends at the first failed step (discard the value if it was taken in error).";
+    api_stopped => "Quy trình đã dừng ở một bước không đạt: không ghi thêm được.", "The work stopped at a failed step: nothing more can be recorded.";
+    api_not_editable => "Công việc đã được gửi đi nên không sửa được nữa.", "The work has been submitted and can no longer be changed.";
+    api_step_note => "Hãy ghi rõ điều phát hiện khi không đạt.", "Say what was found when something fails.";
+    api_step_cannot_pass => "Có mục không đạt nên bước này không thể đạt.", "An item failed, so the step cannot pass.";
+    api_standard_unusable => "Chuẩn này không được sử dụng khi chưa có phép ngoại lệ của phụ trách chất lượng.", "This standard may not be used without a quality manager's override.";
+    api_no_standard => "Chưa chọn chuẩn đo lường nào.", "No standard was picked.";
+    api_not_recorded => "Chưa ghi.", "Not recorded yet.";
+    api_too_few => "Chưa đủ giá trị.", "Not enough values.";
+    api_outside => "Ngoài giới hạn của quy trình.", "Outside the procedure's limits.";
+    api_stamp => "Kiểm định đạt cần số tem kiểm định.", "A passed verification needs the stamp number.";
+    api_card => "Bạn chưa có thẻ kiểm định viên còn hiệu lực: kiểm định phải do kiểm định viên thực hiện.", "You have no valid verifier card: a verification must be performed by a verifier.";
+    api_password => "Mật khẩu không đúng.", "Wrong password.";
+    api_no_signer => "Máy chủ này chưa có khóa ký số nên không cấp được giấy chứng nhận.", "This server has no signing key and cannot issue certificates.";
+    api_own_review => "Người thực hiện không được tự soát xét.", "The person who performed the work cannot review it.";
+    api_no_change => "Không có gì thay đổi: sửa đổi phải sửa ít nhất một thông tin.", "Nothing would change: an amendment must correct something.";
+    api_not_empty => "Không được để trống.", "Must not be empty.";
+    api_close_needs => "Hãy viết đánh giá tác động trước khi đóng hồ sơ.", "Write the impact assessment before closing.";
+    api_wrong_device => "Thiết bị này không thuộc thiết lập của công việc.", "This device is not in the work's set-up.";
+    api_unknown_device => "Chưa có bộ kết nối nào báo thiết bị này.", "No bridge has reported this device.";
+    api_not_applicable => "Quy trình này không áp dụng cho loại phương tiện đo và dịch vụ này.", "This procedure does not apply to this category and service.";
+    api_unit => "Đơn vị đo không phù hợp.", "The unit does not fit.";
+    api_positive => "Phải lớn hơn 0.", "Must be greater than 0.";
+    api_class => "Cấp chính xác không có trong bảng MPE của quy trình.", "Not an accuracy class of the procedure's MPE table.";
+    // Readings.
+    reading_title => "Số đọc {}", "Reading {}";
+    received_at => "Thời điểm máy chủ nhận", "Received at";
+    raw_data => "Dữ liệu gốc từ thiết bị", "Raw data from the device";
+    // Certificates.
+    certificates_title => "Giấy chứng nhận", "Certificates";
+    cert_number_search => "Số giấy chứng nhận (gõ phần đầu)", "Certificate number (its beginning)";
+    cert_status => "Trạng thái", "State";
+    cert_any => "Tất cả", "All";
+    cert_kind => "Loại tài liệu", "Document";
+    kind_verification_certificate => "Giấy chứng nhận kiểm định", "Verification certificate";
+    kind_calibration_certificate => "Giấy chứng nhận hiệu chuẩn", "Calibration certificate";
+    kind_notice_of_failure => "Thông báo kết quả kiểm định không đạt", "Notice of verification failure";
+    state_valid => "Còn hiệu lực", "Valid";
+    state_expired => "Hết hiệu lực", "Expired";
+    state_superseded => "Đã được thay thế", "Superseded";
+    state_revoked => "Đã thu hồi", "Revoked";
+    state_issued => "Đã ban hành", "Issued";
+    status_issued => "Đang lưu hành", "Issued";
+    issued_on => "Ngày cấp", "Issued on";
+    performed_on => "Ngày thực hiện", "Performed on";
+    signed_by => "Người ký", "Signed by";
+    signature => "Chữ ký số", "Digital signature";
+    signature_ok => "Hợp lệ (khóa {})", "Verified (key {})";
+    signature_bad => "KHÔNG hợp lệ: không sử dụng giấy chứng nhận này", "Does NOT verify: do not rely on this certificate";
+    documents => "Tài liệu", "Documents";
+    doc_pdf => "Giấy chứng nhận (PDF)", "Certificate (PDF)";
+    doc_record => "Biên bản kiểm định (PDF)", "Verification record (PDF)";
+    doc_dcc => "Giấy chứng nhận hiệu chuẩn số DCC (XML)", "Digital calibration certificate DCC (XML)";
+    doc_signed => "Bản ký số (JSON)", "Signed content (JSON)";
+    doc_public => "Trang tra cứu công khai (mã QR)", "Public verification page (QR code)";
+    supersedes => "Thay thế cho", "Supersedes";
+    superseded_by => "Được thay thế bởi", "Superseded by";
+    amendment_reason => "Lý do sửa đổi", "Reason for the amendment";
+    revoked_reason => "Lý do thu hồi", "Reason for revocation";
+    the_run => "Công việc", "Work";
+    amend_title => "Sửa đổi, cấp lại", "Amend (re-issue)";
+    amend_intro => "Chỉ sửa thông tin nhận dạng; kết quả đo không sửa được (kết quả sai thì thu hồi và làm lại). Ô để trống giữ nguyên.", "Only identity data can be corrected; results cannot (a wrong result is revoked and the work done again). Blank fields stay as they are.";
+    amend_reason => "Lý do sửa đổi", "Why it is amended";
+    owner_name => "Tên cơ sở sử dụng", "Owner's name";
+    owner_address => "Địa chỉ cơ sở sử dụng", "Owner's address";
+    remark => "Ghi chú bổ sung", "Additional remark";
+    amend_submit => "Ký số bản sửa đổi", "Sign the amendment";
+    revoke_title => "Thu hồi", "Revoke";
+    revoke_reason => "Lý do thu hồi (in trên trang tra cứu)", "Why it is revoked (shown on the public page)";
+    revoke_submit => "Thu hồi giấy chứng nhận", "Revoke the certificate";
+    your_password => "Mật khẩu của bạn", "Your password";
+    no_certificates => "Chưa có giấy chứng nhận nào.", "No certificate yet.";
+    // Nonconformities.
+    nonconformities_title => "Sự không phù hợp", "Nonconformities";
+    nc_title => "Sự không phù hợp của chuẩn {}", "Nonconformity of standard {}";
+    nc_standard => "Chuẩn đo lường", "Standard";
+    nc_trigger => "Phát hiện", "Found by";
+    nc_since => "Có thể ảnh hưởng từ ngày", "May affect work since";
+    nc_opened => "Ngày mở", "Opened";
+    nc_open => "Đang mở", "Open";
+    nc_closed => "Đã đóng", "Closed";
+    nc_affected => "Giấy chứng nhận có thể bị ảnh hưởng", "Certificates possibly affected";
+    nc_none_affected => "Không có giấy chứng nhận nào bị ảnh hưởng.", "No certificate is affected.";
+    nc_assessment => "Đánh giá tác động", "Impact assessment";
+    nc_assessment_hint => "Đã kiểm tra gì; giấy chứng nhận nào thu hồi, giấy chứng nhận nào vẫn đúng.", "What was checked; which certificates are recalled and which stand.";
+    nc_close => "Đóng hồ sơ (cần có đánh giá tác động)", "Close the record (the assessment is required)";
+    nc_save => "Lưu đánh giá", "Save the assessment";
+    nc_none => "Không có sự không phù hợp nào.", "No nonconformity recorded.";
+    nc_closed_by => "Đóng bởi {} lúc {}", "Closed by {} at {}";
+    // Dashboard additions.
+    dash_to_review => "Chờ soát xét", "Awaiting review";
+    dash_to_sign => "Chờ ký", "Awaiting signature";
+    dash_open_nc => "Sự không phù hợp đang mở", "Open nonconformities";
+    dash_my_work => "Công việc đang thực hiện", "Work in progress";
+    dash_waiting => "Công việc chờ bạn", "Work waiting for you";
+    dash_nothing_waiting => "Không có công việc nào đang chờ.", "Nothing is waiting.";
+    export_csv => "Xuất CSV", "Export CSV";
+    entity_run => "Công việc", "Work";
+    entity_receipt => "Phiếu tiếp nhận", "Receipt";
+    entity_certificate => "Giấy chứng nhận", "Certificate";
+    entity_nonconformity => "Sự không phù hợp", "Nonconformity";
+    action_capture => "Ghi nhận số đọc", "Reading captured";
+    action_manual_value => "Nhập tay giá trị", "Value typed in";
+    action_discard_value => "Hủy giá trị", "Value discarded";
+    action_issue => "Cấp giấy chứng nhận", "Certificate issued";
+    action_amend => "Cấp bản sửa đổi", "Amendment issued";
+    action_supersede => "Bị thay thế", "Superseded";
+    action_revoke => "Thu hồi", "Revoked";
+    action_open => "Mở hồ sơ", "Opened";
+    action_assess => "Đánh giá tác động", "Assessed";
+    action_close => "Đóng hồ sơ", "Closed";
+    action_result => "Cập nhật kết quả", "Result recorded";
     // Error pages.
     forbidden_title => "Không có quyền truy cập", "Access denied";
     forbidden_text => "Vai trò của bạn ({}) không được phép xem hoặc thực hiện thao tác này. Nếu cần, hãy liên hệ quản trị hệ thống.", "Your role ({}) may not see this page or do this. Ask an administrator if you need it.";
@@ -433,6 +716,22 @@ impl Text {
             "override" => self.action_override,
             "password" => self.action_password,
             "disable" => self.action_disable,
+            "capture" => self.action_capture,
+            "manual_value" => self.action_manual_value,
+            "discard_value" => self.action_discard_value,
+            "submit" => self.event_submit,
+            "return" => self.event_return,
+            "approve" => self.event_approve,
+            "cancel" => self.event_cancel,
+            "sign" => self.event_sign,
+            "issue" => self.action_issue,
+            "amend" => self.action_amend,
+            "supersede" => self.action_supersede,
+            "revoke" => self.action_revoke,
+            "open" => self.action_open,
+            "assess" => self.action_assess,
+            "close" => self.action_close,
+            "result" => self.action_result,
             other => other,
         }
     }
@@ -446,6 +745,10 @@ impl Text {
             "measurement_standard" => self.entity_measurement_standard,
             "app_user" => self.entity_app_user,
             "bridge" => self.entity_bridge,
+            "run" => self.entity_run,
+            "receipt" => self.entity_receipt,
+            "certificate" => self.entity_certificate,
+            "nonconformity" => self.entity_nonconformity,
             other => other,
         }
     }
@@ -532,6 +835,91 @@ impl Text {
         }
     }
 
+    /// A service a customer asks for (`periodic` …); unknown ones are shown as stored.
+    #[must_use]
+    pub fn service<'a>(&self, service: &'a str) -> &'a str {
+        match service {
+            "initial" => self.service_initial,
+            "periodic" => self.service_periodic,
+            "after_repair" => self.service_after_repair,
+            "calibration" => self.service_calibration,
+            other => other,
+        }
+    }
+
+    /// The state of a run (the store knows no other; "—" stands for an unknown one).
+    #[must_use]
+    pub fn run_status(&self, status: &str) -> &'static str {
+        match status {
+            "received" => self.run_received,
+            "in_progress" => self.run_in_progress,
+            "submitted" => self.run_submitted,
+            "returned" => self.run_returned,
+            "approved" => self.run_approved,
+            "issued" => self.run_issued,
+            "cancelled" => self.run_cancelled,
+            _ => "—",
+        }
+    }
+
+    /// A verdict of the engine.
+    #[must_use]
+    pub fn outcome(&self, o: calibration_profiles::conformity::Outcome) -> &'static str {
+        use calibration_profiles::conformity::Outcome;
+        match o {
+            Outcome::Pass => self.result_pass,
+            Outcome::ConditionalPass => self.outcome_conditional_pass,
+            Outcome::ConditionalFail => self.outcome_conditional_fail,
+            Outcome::Fail => self.result_fail,
+        }
+    }
+
+    /// The kind of an issued document.
+    #[must_use]
+    pub fn certificate_kind<'a>(&self, kind: &'a str) -> &'a str {
+        match kind {
+            "verification_certificate" => self.kind_verification_certificate,
+            "calibration_certificate" => self.kind_calibration_certificate,
+            "notice_of_failure" => self.kind_notice_of_failure,
+            other => other,
+        }
+    }
+
+    /// The state of a certificate today (`valid`, `expired` …; "—" for an unknown one).
+    #[must_use]
+    pub fn certificate_state(&self, state: &str) -> &'static str {
+        match state {
+            "valid" => self.state_valid,
+            "expired" => self.state_expired,
+            "superseded" => self.state_superseded,
+            "revoked" => self.state_revoked,
+            "issued" => self.state_issued,
+            _ => "—",
+        }
+    }
+
+    /// An environmental quantity (`temperature` …).
+    #[must_use]
+    pub fn quantity<'a>(&self, kind: &'a str) -> &'a str {
+        match kind {
+            "temperature" => self.quantity_temperature,
+            "humidity" => self.quantity_humidity,
+            "pressure" => self.quantity_pressure,
+            other => other,
+        }
+    }
+
+    /// The language a certificate is printed in.
+    #[must_use]
+    pub fn certificate_language<'a>(&self, code: &'a str) -> &'a str {
+        match code {
+            "vi" => self.language_vi,
+            "en" => self.language_en,
+            "bilingual" => self.language_bilingual,
+            other => other,
+        }
+    }
+
     /// A validation message of the store (English, for the API) in this language. The store
     /// phrases each rule one way; a message not known here is shown as it is.
     #[must_use]
@@ -559,6 +947,21 @@ impl Text {
         }
         if message.contains("is not a tax code") {
             return self.err_tax_code.to_owned();
+        }
+        if message.contains("is before the receipt date") {
+            return self.err_due_before_receipt.to_owned();
+        }
+        if message.contains("is not one of") {
+            return self.err_not_one_of.to_owned();
+        }
+        if message.contains("lists at least one instrument") {
+            return self.err_no_items.to_owned();
+        }
+        if message.contains("is retired") {
+            return self.err_retired.to_owned();
+        }
+        if message.contains("longer than 2000 characters") {
+            return fill(self.err_too_long, 2000);
         }
         message.to_owned()
     }

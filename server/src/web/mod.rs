@@ -2,14 +2,17 @@
 //!
 //! Each page is an askama template checked at compile time, filled from the store by a thin
 //! handler that asks for the same permission as the matching API endpoint. Pages work
-//! without JavaScript except the live reading, which a small static script updates over
-//! Server-Sent Events. Every page goes through [`page::frame`]: anonymous visitors are sent to
+//! without JavaScript except the live readings, which small static scripts update over
+//! Server-Sent Events, and the bench page ([`bench`]), whose changes go through the JSON API
+//! from `static/bench.js` so the page and the API share one set of rules. Every page goes through [`page::frame`]: anonymous visitors are sent to
 //! sign in, forbidden pages explain themselves, and the security headers (a strict
 //! Content-Security-Policy, no framing) are added. Static files are embedded ([`assets`]).
 
 mod account;
-mod assets;
+pub(crate) mod assets;
 mod audit;
+mod bench;
+mod certificates;
 mod dashboard;
 mod devices;
 pub mod i18n;
@@ -18,7 +21,7 @@ mod organisations;
 mod page;
 mod standards;
 mod users;
-mod views;
+pub(crate) mod views;
 
 use axum::Router;
 use axum::routing::{get, post};
@@ -42,6 +45,21 @@ pub fn routes() -> Router<AppState> {
         .route("/organisations/{id}", get(organisations::show))
         .route("/devices", get(devices::list))
         .route("/devices/{id}", get(devices::show))
+        .route("/readings/{id}", get(bench::show_reading))
+        .route("/runs", get(bench::list_runs))
+        .route("/runs/{id}", get(bench::show_run))
+        .route(
+            "/receipts/new",
+            get(bench::new_receipt).post(bench::create_receipt),
+        )
+        .route("/receipts/{id}", get(bench::show_receipt))
+        .route("/certificates", get(certificates::list))
+        .route("/certificates/{id}", get(certificates::show))
+        .route("/nonconformities", get(certificates::list_nonconformities))
+        .route(
+            "/nonconformities/{id}",
+            get(certificates::show_nonconformity),
+        )
         .route("/users", get(users::list).post(users::create))
         .route("/audit", get(audit::list))
         .route("/login", get(account::login_form).post(account::login))

@@ -5,6 +5,7 @@
 
 #![allow(clippy::missing_panics_doc)]
 
+mod bench;
 mod demo;
 mod live;
 mod matrix;
@@ -74,8 +75,9 @@ impl App {
 
     pub async fn with_config(cfg: &server::config::Config) -> Self {
         let store = Store::open("sqlite::memory:").await.unwrap();
+        let ring = server::signing::KeyRing::ephemeral(&store).await.unwrap();
         Self {
-            state: AppState::with_config(store, cfg),
+            state: AppState::with_config(store, cfg).with_signer(ring),
         }
     }
 

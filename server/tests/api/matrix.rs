@@ -20,6 +20,8 @@ const EDITORS: &[Role] = &[T, I, R, Q, A];
 const STANDARD_KEEPERS: &[Role] = &[T, R, Q, A];
 const AUDITORS: &[Role] = &[R, Q, A, O];
 const QM: &[Role] = &[Q];
+const BENCH: &[Role] = &[T, R, Q];
+const REVIEWERS: &[Role] = &[R, Q];
 const ADMIN: &[Role] = &[A];
 
 /// Who may call an endpoint.
@@ -128,6 +130,61 @@ fn endpoint_list() -> Vec<(Method, &'static str, Who)> {
         (u.clone(), "/api/v1/users/{username}/password", Roles(ADMIN)),
         (g.clone(), "/api/v1/audit", Roles(AUDITORS)),
         (g.clone(), "/api/v1/audit/verify", Roles(AUDITORS)),
+        (g.clone(), "/api/v1/receipts", Roles(EVERYONE)),
+        (p.clone(), "/api/v1/receipts", Roles(BENCH)),
+        (g.clone(), "/api/v1/receipts/{id}", Roles(EVERYONE)),
+        (g.clone(), "/api/v1/procedures", Roles(EVERYONE)),
+        (g.clone(), "/api/v1/procedures/{id}", Roles(EVERYONE)),
+        (g.clone(), "/api/v1/runs", Roles(EVERYONE)),
+        (g.clone(), "/api/v1/runs/{id}", Roles(EVERYONE)),
+        (u.clone(), "/api/v1/runs/{id}/setup", Roles(BENCH)),
+        (u.clone(), "/api/v1/runs/{id}/environment", Roles(BENCH)),
+        (p.clone(), "/api/v1/runs/{id}/steps/{step}", Roles(BENCH)),
+        (
+            p.clone(),
+            "/api/v1/runs/{id}/points/{point}/capture",
+            Roles(BENCH),
+        ),
+        (
+            p.clone(),
+            "/api/v1/runs/{id}/points/{point}/manual",
+            Roles(BENCH),
+        ),
+        (
+            p.clone(),
+            "/api/v1/runs/{id}/values/{value}/discard",
+            Roles(BENCH),
+        ),
+        (g.clone(), "/api/v1/runs/{id}/chart.svg", Roles(EVERYONE)),
+        (p.clone(), "/api/v1/runs/{id}/submit", Roles(BENCH)),
+        (p.clone(), "/api/v1/runs/{id}/return", Roles(REVIEWERS)),
+        (p.clone(), "/api/v1/runs/{id}/approve", Roles(REVIEWERS)),
+        (p.clone(), "/api/v1/runs/{id}/cancel", Roles(BENCH)),
+        (p.clone(), "/api/v1/runs/{id}/sign", Roles(QM)),
+        (g.clone(), "/api/v1/certificates", Roles(EVERYONE)),
+        (g.clone(), "/api/v1/certificates/{id}", Roles(EVERYONE)),
+        (g.clone(), "/api/v1/certificates/{id}/pdf", Roles(EVERYONE)),
+        (
+            g.clone(),
+            "/api/v1/certificates/{id}/record.pdf",
+            Roles(EVERYONE),
+        ),
+        (
+            g.clone(),
+            "/api/v1/certificates/{id}/dcc.xml",
+            Roles(EVERYONE),
+        ),
+        (
+            g.clone(),
+            "/api/v1/certificates/{id}/signed.json",
+            Roles(EVERYONE),
+        ),
+        (p.clone(), "/api/v1/certificates/{id}/amend", Roles(QM)),
+        (p.clone(), "/api/v1/certificates/{id}/revoke", Roles(QM)),
+        (g.clone(), "/api/v1/nonconformities", Roles(EVERYONE)),
+        (g.clone(), "/api/v1/nonconformities/{id}", Roles(EVERYONE)),
+        (u.clone(), "/api/v1/nonconformities/{id}", Roles(QM)),
+        (g.clone(), "/api/v1/due", Roles(EVERYONE)),
         (g.clone(), "/api/v1/openapi.json", Public),
         (p.clone(), "/api/v1/session", Public),
         // Last: it ends the session it is called with.
@@ -139,7 +196,15 @@ fn endpoint_list() -> Vec<(Method, &'static str, Who)> {
 fn endpoints() -> Vec<(Method, String, Who)> {
     endpoint_list()
         .into_iter()
-        .map(|(m, p, w)| (m, p.replace("{id}", ID).replace("{username}", "nobody"), w))
+        .map(|(m, p, w)| {
+            let path = p
+                .replace("{id}", ID)
+                .replace("{username}", "nobody")
+                .replace("{step}", "external")
+                .replace("{point}", "min")
+                .replace("{value}", ID);
+            (m, path, w)
+        })
         .collect()
 }
 

@@ -38,7 +38,13 @@ async fn it_is_served_and_lists_exactly_the_routed_endpoints() {
     let admin = app.login_as(Role::Admin).await;
     let id = "0192f0c4-0000-7000-8000-000000000000";
     for op in operations() {
-        let path = op.path.replace("{id}", id).replace("{username}", "nobody");
+        let path = op
+            .path
+            .replace("{id}", id)
+            .replace("{username}", "nobody")
+            .replace("{step}", "external")
+            .replace("{point}", "min")
+            .replace("{value}", id);
         if op.path == "/api/v1/session" && op.method == "delete" {
             continue;
         }

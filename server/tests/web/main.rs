@@ -5,6 +5,7 @@
 #![allow(clippy::missing_panics_doc)]
 
 mod backends;
+mod bench;
 mod forms;
 mod pages;
 mod session;

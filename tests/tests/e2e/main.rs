@@ -11,5 +11,6 @@
 mod bench_to_server;
 mod browser;
 mod calculator;
+mod certificate;
 mod demo;
 mod import;
