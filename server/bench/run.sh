@@ -2,7 +2,7 @@
 # Runs the server's benchmarks (ingest, instrument lookup) with their raw-SQL baselines in the
 # same run and prints the ratios against the targets. PostgreSQL is measured when one answers at
 # TDC_BENCH_POSTGRES_URL (default postgres://postgres@127.0.0.1:5432/postgres).
-# Usage: bash server/bench/run.sh [--quick] [ingest|lookup|sqlite|postgres]
+# Usage: bash server/bench/run.sh [--quick] [ingest|lookup|audit|verify|sqlite|postgres]
 #   --quick  100,000 instruments on SQLite, 200,000 on PostgreSQL, 50,000 readings a round and
 #            5,000 lookups (a few minutes instead of 1,000,000 / 10,000,000 / 500,000 / 20,000);
 #            TDC_BENCH_* variables set by the caller win (see server/benches/server.rs).
@@ -16,6 +16,8 @@ for arg in "$@"; do
       export TDC_BENCH_INSTRUMENTS_PG="${TDC_BENCH_INSTRUMENTS_PG:-200000}"
       export TDC_BENCH_READINGS="${TDC_BENCH_READINGS:-50000}"
       export TDC_BENCH_LOOKUPS="${TDC_BENCH_LOOKUPS:-5000}"
+      export TDC_BENCH_AUDIT_WRITES="${TDC_BENCH_AUDIT_WRITES:-500}"
+      export TDC_BENCH_VERIFY_SECONDS="${TDC_BENCH_VERIFY_SECONDS:-5}"
       ;;
     -h|--help) sed -n '2,8p' "$0"; exit 0 ;;
     *) part="$arg" ;;

@@ -106,6 +106,9 @@ struct Plan {
     ingest: bool,
     lookup: bool,
     audit: bool,
+    verify: bool,
+    /// Seconds of load on the verification page (and as many on the bare handler).
+    verify_seconds: u64,
     /// Writes per round of the audit-cost phase.
     audit_writes: usize,
     readings: usize,
@@ -1319,18 +1322,20 @@ fn main() {
         .skip(1)
         .find(|a| !a.starts_with('-'))
         .unwrap_or_default();
-    let words = ["ingest", "lookup", "audit", "sqlite", "postgres"];
+    let words = ["ingest", "lookup", "audit", "verify", "sqlite", "postgres"];
     if !filter.is_empty() && !words.contains(&filter.as_str()) {
         println!(
-            "usage: cargo bench -p server --bench server -- [ingest|lookup|audit|sqlite|postgres]"
+            "usage: cargo bench -p server --bench server -- [ingest|lookup|audit|verify|sqlite|postgres]"
         );
         return;
     }
-    let part = |w: &str| filter.is_empty() || filter == w || !words[..3].contains(&filter.as_str());
+    let part = |w: &str| filter.is_empty() || filter == w || !words[..4].contains(&filter.as_str());
     let plan = Plan {
         ingest: part("ingest"),
         lookup: part("lookup"),
         audit: part("audit"),
+        verify: part("verify"),
+        verify_seconds: env_size("TDC_BENCH_VERIFY_SECONDS", 10).max(1),
         audit_writes: count(env_size("TDC_BENCH_AUDIT_WRITES", 2_000)).max(1),
         readings: count(env_size("TDC_BENCH_READINGS", 500_000)),
         clients: count(env_size("TDC_BENCH_CLIENTS", 4)).max(1),
@@ -1347,8 +1352,11 @@ fn main() {
         .build()
         .expect("runtime");
     rt.block_on(async {
+        if plan.verify {
+            verify_page(&plan).await;
+        }
         for kind in [Kind::Sqlite, Kind::Postgres] {
-            if filter.is_empty() || !words[3..].contains(&filter.as_str()) || filter == kind.word()
+            if filter.is_empty() || !words[4..].contains(&filter.as_str()) || filter == kind.word()
             {
                 run_backend(kind, &plan).await;
             }
@@ -1477,4 +1485,129 @@ async fn audit_cost(fresh: &Fresh, store: &Store, plan: &Plan) {
         overhead * 100.0,
         verdict(overhead <= 0.20)
     );
+}
+
+// ---------------------------------------------------------------------------------------------
+// The public verification page under load, against a bare axum handler on the same machine.
+
+/// GETs `url` from `clients` concurrent keep-alive clients for `seconds`; returns the
+/// requests answered 200 and their latencies.
+async fn hammer(url: &str, clients: usize, seconds: u64) -> (usize, Vec<Duration>) {
+    let until = Instant::now() + Duration::from_secs(seconds);
+    let mut tasks = Vec::new();
+    for _ in 0..clients {
+        let url = url.to_owned();
+        tasks.push(tokio::spawn(async move {
+            let client = reqwest::Client::new();
+            let mut lat = Vec::new();
+            while Instant::now() < until {
+                let t = Instant::now();
+                let ok = client
+                    .get(&url)
+                    .send()
+                    .await
+                    .is_ok_and(|r| r.status() == reqwest::StatusCode::OK);
+                if ok {
+                    lat.push(t.elapsed());
+                }
+            }
+            lat
+        }));
+    }
+    let mut all = Vec::new();
+    for t in tasks {
+        all.extend(t.await.expect("client task"));
+    }
+    (all.len(), all)
+}
+
+async fn verify_page(plan: &Plan) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let url = format!("sqlite://{}", dir.path().join("tdc.sqlite").display());
+    let store = Store::open(&url).await.expect("store");
+    let seeded = server::demo::seed(&store, "bench-bridge")
+        .await
+        .expect("demo data");
+    let mut cfg = server::config::Config::default();
+    // The limiter guards the public page against scraping; the load here is ours.
+    cfg.certificates.verify_rate_per_minute = u32::MAX;
+    let ring = server::signing::KeyRing::ephemeral(&store)
+        .await
+        .expect("key");
+    let state = AppState::with_config(store.clone(), &cfg).with_signer(ring);
+    let bench = server::demo::seed_bench(&state, &seeded)
+        .await
+        .expect("a certificate");
+    let cert = store
+        .certificate_by_number(&bench.certificate)
+        .await
+        .expect("store")
+        .expect("the certificate");
+    let app = Application::bind(([127, 0, 0, 1], 0).into(), state)
+        .await
+        .expect("bind");
+    let base = format!("http://{}", app.local_addr().expect("addr"));
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    tokio::spawn(app.serve(async {
+        let _ = stopped.await;
+    }));
+    let page_url = format!("{base}/v/{}", cert.token);
+    let page = reqwest::get(&page_url)
+        .await
+        .expect("page")
+        .text()
+        .await
+        .expect("text");
+    assert!(
+        page.contains("data-state=\"valid\""),
+        "the page shows a valid certificate"
+    );
+    // The baseline: the same bytes from a bare handler (no database, no signature check).
+    let body: &'static str = Box::leak(page.clone().into_boxed_str());
+    let bare = axum::Router::new().route(
+        "/v/{token}",
+        axum::routing::get(move || async move { axum::response::Html(body) }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let bare_url = format!(
+        "http://{}/v/{}",
+        listener.local_addr().expect("addr"),
+        cert.token
+    );
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, bare).await;
+    });
+    let clients = plan.clients.max(1);
+    let (bare_n, mut bare_lat) = hammer(&bare_url, clients, plan.verify_seconds).await;
+    let (page_n, mut page_lat) = hammer(&page_url, clients, plan.verify_seconds).await;
+    let secs = plan.verify_seconds as f64;
+    let [b50, b99, _] = percentiles(&mut bare_lat);
+    let [p50, p99, _] = percentiles(&mut page_lat);
+    let ratio = page_n as f64 / bare_n.max(1) as f64;
+    println!(
+        "Public verification page /v/{{token}}: {} clients, {} s each side, keep-alive, loopback, page {} bytes",
+        clients,
+        plan.verify_seconds,
+        page.len()
+    );
+    println!(
+        "  {:<36} {:>9.0} req/s  p50 {:>9}  p99 {:>9}   (baseline)",
+        "bare axum handler, same bytes",
+        bare_n as f64 / secs,
+        ms(b50),
+        ms(b99)
+    );
+    println!(
+        "  {:<36} {:>9.0} req/s  p50 {:>9}  p99 {:>9}   ratio {:.2}×  target ≥ 0.3×  {}",
+        "verification page (DB + signature)",
+        page_n as f64 / secs,
+        ms(p50),
+        ms(p99),
+        ratio,
+        verdict(ratio >= 0.3)
+    );
+    let _ = stop.send(());
+    store.close().await;
 }

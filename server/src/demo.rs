@@ -451,7 +451,7 @@ pub async fn seed_bench(
             ACTOR,
             &StandardInput {
                 code: "QC-E2-01".into(),
-                name: "Bộ quả cân chuẩn E2 1 mg – 200 g".into(),
+                name: "Bộ quả cân chuẩn E2 1 mg – 500 g".into(),
                 level: "working".into(),
                 traceability: Some(
                     "Viện Đo lường Việt Nam (VMI) – chuẩn quốc gia khối lượng".into(),
@@ -481,6 +481,7 @@ pub async fn seed_bench(
                     value("50 g", "0.030 mg"),
                     value("100 g", "0.050 mg"),
                     value("200 g", "0.10 mg"),
+                    value("500 g", "0.25 mg"),
                 ],
                 in_tolerance: true,
             },

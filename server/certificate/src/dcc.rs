@@ -31,7 +31,7 @@ use quick_xml::events::{BytesDecl, BytesEnd, BytesStart, BytesText, Event};
 use crate::error::ContentProblem;
 use crate::model::{
     CertificateDocument, DocumentKind, EnvironmentalCondition, LocalizedText, Signatory,
-    SignatoryRole, StandardUsed, Verdict, VerificationMode,
+    SignatoryRole, StandardUsed, UncertaintyStatement, Verdict, VerificationMode,
 };
 use crate::validate;
 
@@ -275,50 +275,47 @@ fn check_measurement(
     if point.mpe.is_some_and(|mpe| mpe < 0.0) {
         problem("mpe", "is a magnitude and must not be negative");
     }
-    match point.expanded_uncertainty {
-        Some(u) => {
-            if !(u.is_finite() && u >= 0.0) {
-                problem("expanded_uncertainty", "must be a finite number ≥ 0");
-            }
-            if point.measured.is_none() && point.error.is_none() {
-                problem(
-                    "expanded_uncertainty",
-                    "needs a measured value or an error to belong to",
-                );
-            }
-            match point.coverage_factor {
-                None => problem("coverage_factor", "is required with expanded_uncertainty"),
-                // The D-SI kValueType: a decimal ≥ 1 without exponent.
-                Some(k) if !(k.is_finite() && k >= 1.0) => {
-                    problem("coverage_factor", "must be a finite number ≥ 1");
-                }
-                Some(_) => {}
-            }
-            match point.coverage_probability {
-                None => problem(
-                    "coverage_probability",
-                    "is required with expanded_uncertainty",
-                ),
-                Some(p) if !(p > 0.0 && p <= 1.0) => {
-                    problem(
-                        "coverage_probability",
-                        "must be a fraction in (0, 1], e.g. 0.9545",
-                    );
-                }
-                Some(_) => {}
-            }
+    if let Some(u) = point.expanded_uncertainty {
+        if !(u.is_finite() && u >= 0.0) {
+            problem("expanded_uncertainty", "must be a finite number ≥ 0");
         }
-        None => {
-            // Nothing would carry them: say so rather than drop them.
-            if point.coverage_factor.is_some() {
-                problem("coverage_factor", "is given without expanded_uncertainty");
+        if point.measured.is_none() && point.error.is_none() {
+            problem(
+                "expanded_uncertainty",
+                "needs a measured value or an error to belong to",
+            );
+        }
+        match point.coverage_factor {
+            None => problem("coverage_factor", "is required with expanded_uncertainty"),
+            // The D-SI kValueType: a decimal ≥ 1 without exponent.
+            Some(k) if !(k.is_finite() && k >= 1.0) => {
+                problem("coverage_factor", "must be a finite number ≥ 1");
             }
-            if point.coverage_probability.is_some() {
+            Some(_) => {}
+        }
+        match point.coverage_probability {
+            None => problem(
+                "coverage_probability",
+                "is required with expanded_uncertainty",
+            ),
+            Some(p) if !(p > 0.0 && p <= 1.0) => {
                 problem(
                     "coverage_probability",
-                    "is given without expanded_uncertainty",
+                    "must be a fraction in (0, 1], e.g. 0.9545",
                 );
             }
+            Some(_) => {}
+        }
+    } else {
+        // Nothing would carry them: say so rather than drop them.
+        if point.coverage_factor.is_some() {
+            problem("coverage_factor", "is given without expanded_uncertainty");
+        }
+        if point.coverage_probability.is_some() {
+            problem(
+                "coverage_probability",
+                "is given without expanded_uncertainty",
+            );
         }
     }
     match kind {
@@ -552,7 +549,7 @@ fn resp_person(xml: &mut Xml, kind: DocumentKind, signatory: &Signatory) {
     };
     xml.element("dcc:respPerson", &[], |xml| {
         xml.element("dcc:person", &[], |xml| {
-            xml.plain("dcc:name", &signatory.name)
+            xml.plain("dcc:name", &signatory.name);
         });
         let (vi, en) = match &signatory.title {
             Some(title) => (
@@ -580,6 +577,31 @@ fn resp_person(xml: &mut Xml, kind: DocumentKind, signatory: &Signatory) {
 
 fn statements(xml: &mut Xml, input: &DccInput) {
     let doc = input.document;
+    identity_statements(xml, doc);
+    conformity_statements(xml, doc);
+    if let Some(uncertainty) = &doc.uncertainty {
+        uncertainty_statement(xml, uncertainty);
+    }
+    validity_statements(xml, doc);
+    if let Some((key_id, signature)) = input.signature {
+        xml.element("dcc:statement", &[("refType", "tdc_signature")], |xml| {
+            xml.leaf("dcc:reference", key_id);
+            xml.bilingual(
+                "dcc:declaration",
+                &format!(
+                    "Chữ ký số của tổ chức ban hành trên nội dung giấy chứng nhận (khóa {key_id})"
+                ),
+                &format!(
+                    "Digital signature of the issuing body over the certificate content (key {key_id})"
+                ),
+            );
+            xml.element("dcc:data", &[], |xml| xml.plain("dcc:text", signature));
+        });
+    }
+}
+
+/// What the document is, when it was issued, what it replaces, where the work was done.
+fn identity_statements(xml: &mut Xml, doc: &CertificateDocument) {
     let (kind_vi, kind_en) = match doc.kind {
         DocumentKind::VerificationCertificate => {
             ("Giấy chứng nhận kiểm định", "Verification certificate")
@@ -596,6 +618,7 @@ fn statements(xml: &mut Xml, input: &DccInput) {
     xml.element("dcc:statement", &[("refType", "tdc_documentKind")], |xml| {
         xml.bilingual("dcc:declaration", kind_vi, kind_en);
     });
+    // Schema 3.1.2 has no issue date in coreData.
     xml.element("dcc:statement", &[("refType", "tdc_issueDate")], |xml| {
         xml.bilingual("dcc:declaration", "Ngày ban hành", "Date of issue");
         xml.leaf("dcc:date", &doc.issue_date.to_string());
@@ -644,9 +667,14 @@ fn statements(xml: &mut Xml, input: &DccInput) {
             "Place of performance",
         );
         xml.element("dcc:location", &[], |xml| {
-            xml.plain("dcc:further", &doc.place)
+            xml.plain("dcc:further", &doc.place);
         });
     });
+}
+
+/// The qualitative checks, the decision rule and the overall conclusion (ISO/IEC 17025
+/// §7.8.6).
+fn conformity_statements(xml: &mut Xml, doc: &CertificateDocument) {
     for check in &doc.checks {
         xml.element("dcc:statement", &[("refType", "tdc_check")], |xml| {
             xml.localized("dcc:declaration", &check.name);
@@ -664,20 +692,18 @@ fn statements(xml: &mut Xml, input: &DccInput) {
     if let Some(conclusion) = &doc.conclusion {
         xml.element("dcc:statement", &[("refType", "tdc_conclusion")], |xml| {
             xml.leaf("dcc:norm", &doc.procedure.document);
-            match &conclusion.statement {
-                Some(statement) => xml.localized("dcc:declaration", statement),
-                None => match conclusion.verdict {
-                    Verdict::Pass => xml.bilingual(
-                        "dcc:declaration",
-                        "Đạt yêu cầu kỹ thuật đo lường",
-                        "Meets the metrological requirements",
-                    ),
-                    Verdict::Fail => xml.bilingual(
-                        "dcc:declaration",
-                        "Không đạt yêu cầu kỹ thuật đo lường",
-                        "Does not meet the metrological requirements",
-                    ),
-                },
+            match (&conclusion.statement, conclusion.verdict) {
+                (Some(statement), _) => xml.localized("dcc:declaration", statement),
+                (None, Verdict::Pass) => xml.bilingual(
+                    "dcc:declaration",
+                    "Đạt yêu cầu kỹ thuật đo lường",
+                    "Meets the metrological requirements",
+                ),
+                (None, Verdict::Fail) => xml.bilingual(
+                    "dcc:declaration",
+                    "Không đạt yêu cầu kỹ thuật đo lường",
+                    "Does not meet the metrological requirements",
+                ),
             }
             xml.leaf("dcc:conformity", conformity(conclusion.verdict));
             if let Some(reason) = &conclusion.failure_reason {
@@ -685,29 +711,35 @@ fn statements(xml: &mut Xml, input: &DccInput) {
             }
         });
     }
-    if let Some(uncertainty) = &doc.uncertainty {
-        xml.element("dcc:statement", &[("refType", "tdc_uncertainty")], |xml| {
-            match &uncertainty.text {
-                Some(text) => xml.localized("dcc:declaration", text),
-                None => {
-                    let k = &uncertainty.coverage_factor;
-                    let p = &uncertainty.coverage_probability;
-                    xml.bilingual(
-                        "dcc:declaration",
-                        &format!(
-                            "Độ không đảm bảo đo mở rộng U được công bố bằng độ không đảm bảo đo chuẩn tổng hợp nhân với hệ số phủ k = {k}, tương ứng với mức tin cậy xấp xỉ {p}."
-                        ),
-                        &format!(
-                            "The expanded uncertainty U is the combined standard uncertainty multiplied by the coverage factor k = {k}, corresponding to a coverage probability of approximately {p}."
-                        ),
-                    );
-                }
-            }
-            if let Some(overall) = &uncertainty.expanded_uncertainty {
-                xml.element("dcc:data", &[], |xml| xml.plain("dcc:text", overall));
-            }
-        });
-    }
+}
+
+/// The uncertainty statement as printed (ISO/IEC 17025 §7.8.4.1); the numbers of each point
+/// are in its `si:expandedUnc`.
+fn uncertainty_statement(xml: &mut Xml, uncertainty: &UncertaintyStatement) {
+    xml.element("dcc:statement", &[("refType", "tdc_uncertainty")], |xml| {
+        if let Some(text) = &uncertainty.text {
+            xml.localized("dcc:declaration", text);
+        } else {
+            let k = &uncertainty.coverage_factor;
+            let p = &uncertainty.coverage_probability;
+            xml.bilingual(
+                "dcc:declaration",
+                &format!(
+                    "Độ không đảm bảo đo mở rộng U được công bố bằng độ không đảm bảo đo chuẩn tổng hợp nhân với hệ số phủ k = {k}, tương ứng với mức tin cậy xấp xỉ {p}."
+                ),
+                &format!(
+                    "The expanded uncertainty U is the combined standard uncertainty multiplied by the coverage factor k = {k}, corresponding to a coverage probability of approximately {p}."
+                ),
+            );
+        }
+        if let Some(overall) = &uncertainty.expanded_uncertainty {
+            xml.element("dcc:data", &[], |xml| xml.plain("dcc:text", overall));
+        }
+    });
+}
+
+/// Validity, stamp, the body's designation and the remarks.
+fn validity_statements(xml: &mut Xml, doc: &CertificateDocument) {
     if let Some(until) = doc.valid_until {
         xml.element("dcc:statement", &[("refType", "tdc_validUntil")], |xml| {
             let shown = until.format("%d/%m/%Y");
@@ -737,21 +769,6 @@ fn statements(xml: &mut Xml, input: &DccInput) {
     for remark in &doc.remarks {
         xml.element("dcc:statement", &[("refType", "tdc_remark")], |xml| {
             xml.localized("dcc:declaration", remark);
-        });
-    }
-    if let Some((key_id, signature)) = input.signature {
-        xml.element("dcc:statement", &[("refType", "tdc_signature")], |xml| {
-            xml.leaf("dcc:reference", key_id);
-            xml.bilingual(
-                "dcc:declaration",
-                &format!(
-                    "Chữ ký số của tổ chức ban hành trên nội dung giấy chứng nhận (khóa {key_id})"
-                ),
-                &format!(
-                    "Digital signature of the issuing body over the certificate content (key {key_id})"
-                ),
-            );
-            xml.element("dcc:data", &[], |xml| xml.plain("dcc:text", signature));
         });
     }
 }
@@ -825,13 +842,21 @@ fn measurement_result(xml: &mut Xml, input: &DccInput, unit: &str) {
 fn measuring_equipment(xml: &mut Xml, standard: &StandardUsed) {
     xml.element("dcc:measuringEquipment", &[], |xml| {
         xml.localized("dcc:name", &standard.name);
-        let mut vi = format!("Liên kết chuẩn: {}", standard.traceability.vi);
-        let mut en = format!("Traceability: {}", english(&standard.traceability));
-        if let Some(until) = standard.valid_until {
-            let shown = until.format("%d/%m/%Y");
-            vi.push_str(&format!("; hiệu chuẩn có giá trị đến {shown}"));
-            en.push_str(&format!("; calibration valid until {shown}"));
-        }
+        let (vi_until, en_until) = standard.valid_until.map_or_else(
+            || (String::new(), String::new()),
+            |until| {
+                let shown = until.format("%d/%m/%Y");
+                (
+                    format!("; hiệu chuẩn có giá trị đến {shown}"),
+                    format!("; calibration valid until {shown}"),
+                )
+            },
+        );
+        let vi = format!("Liên kết chuẩn: {}{vi_until}", standard.traceability.vi);
+        let en = format!(
+            "Traceability: {}{en_until}",
+            english(&standard.traceability)
+        );
         xml.bilingual("dcc:description", &vi, &en);
         xml.element("dcc:identifications", &[], |xml| {
             identification(

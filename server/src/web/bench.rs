@@ -94,7 +94,7 @@ impl Ctx {
 pub fn run_badge(t: &Text, s: &str) -> Badge {
     let (class, icon) = match s {
         status::IN_PROGRESS => ("badge-info", "▶"),
-        status::SUBMITTED => ("badge-warn", "⧗"),
+        status::SUBMITTED => ("badge-warn", "◔"),
         status::RETURNED => ("badge-bad", "↩"),
         status::APPROVED => ("badge-warn", "✍"),
         status::ISSUED => ("badge-ok", "✔"),
@@ -413,6 +413,8 @@ struct PointRow {
     taken: usize,
     values: Vec<ValueRow>,
     is_next: bool,
+    /// A verification point with all its values takes no more (discard one to retake it).
+    full: bool,
     badge: Option<Badge>,
 }
 
@@ -591,9 +593,16 @@ async fn run_page<'a>(
     };
     let (environment, steps, groups) = match profile {
         Some(p) => (
-            environment_rows(t, p, &view),
+            environment_rows(lang, p, &view),
             step_blocks(t, lang, p, &view),
-            point_groups(lang, p, &view, decimals, next.as_deref()),
+            point_groups(
+                lang,
+                p,
+                &view,
+                run.is_verification(),
+                decimals,
+                next.as_deref(),
+            ),
         ),
         None => (Vec::new(), Vec::new(), Vec::new()),
     };
@@ -900,7 +909,8 @@ async fn live_panels(store: &Store, t: &Text, view: &RunView) -> Result<Vec<Live
     Ok(out)
 }
 
-fn environment_rows(t: &Text, p: &ProcedureProfile, view: &RunView) -> Vec<EnvRow> {
+fn environment_rows(lang: Lang, p: &ProcedureProfile, view: &RunView) -> Vec<EnvRow> {
+    let t = lang.text();
     p.environment
         .iter()
         .map(|c| {
@@ -915,7 +925,7 @@ fn environment_rows(t: &Text, p: &ProcedureProfile, view: &RunView) -> Vec<EnvRo
                 .environment
                 .iter()
                 .find(|e| e.quantity == quantity)
-                .map(|e| format!("{}", e.value))
+                .map(|e| number(lang, e.value, None))
                 .unwrap_or_default();
             let limits = match (&c.min, &c.max) {
                 (Some(a), Some(b)) => format!("{a} … {b}"),
@@ -981,7 +991,10 @@ fn step_blocks(t: &Text, lang: Lang, p: &ProcedureProfile, view: &RunView) -> Ve
                     .map(|c| CheckRow {
                         id: c.id.clone(),
                         title: bilingual(lang, &c.title),
-                        state: state_of(record.and_then(|r| r.items.get(&c.id).copied())),
+                        // A step recorded as passed without its items passed every one.
+                        state: state_of(record.and_then(|r| {
+                            r.items.get(&c.id).copied().or(r.passed.then_some(true))
+                        })),
                     })
                     .collect(),
                 state: state_of(record.map(|r| r.passed)),
@@ -1041,6 +1054,7 @@ fn point_groups(
     lang: Lang,
     p: &ProcedureProfile,
     view: &RunView,
+    verification: bool,
     decimals: Option<usize>,
     next: Option<&str>,
 ) -> Vec<PointGroup> {
@@ -1068,7 +1082,14 @@ fn point_groups(
                     Lang::En => v.title_en.clone(),
                 }
                 .unwrap_or_else(|| v.point_id.clone());
+                let taken = v
+                    .values
+                    .iter()
+                    .filter(|x| x.phase == "as_found" && x.discarded_at.is_none())
+                    .count();
                 PointRow {
+                    full: verification && taken >= usize::try_from(v.repeats).unwrap_or(usize::MAX),
+                    taken,
                     id: v.point_id.clone(),
                     title,
                     nominal: v.nominal.map_or_else(
@@ -1076,11 +1097,6 @@ fn point_groups(
                         |n| format!("{} {unit}", number(lang, n, decimals)),
                     ),
                     repeats: v.repeats,
-                    taken: v
-                        .values
-                        .iter()
-                        .filter(|x| x.phase == "as_found" && x.discarded_at.is_none())
-                        .count(),
                     values: v.values.iter().map(|x| value_row(lang, x)).collect(),
                     is_next: next == Some(v.point_id.as_str()),
                     badge: outcome_of(&v.point_id).map(|o| outcome_badge(lang.text(), o)),

@@ -45,7 +45,7 @@ fn state_of(c: &Certificate, day: NaiveDate) -> &'static str {
 pub fn state_badge(t: &Text, state: &str) -> Badge {
     let (class, icon) = match state {
         "valid" => ("badge-ok", "✔"),
-        "expired" => ("badge-warn", "⌛"),
+        "expired" => ("badge-warn", "◷"),
         "superseded" => ("badge-muted", "↻"),
         "revoked" => ("badge-bad", "✖"),
         _ => ("badge-info", "•"),

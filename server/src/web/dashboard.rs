@@ -128,7 +128,7 @@ async fn work(state: &AppState, ctx: &Ctx) -> Result<(Vec<RunTile>, Vec<WaitingR
             status::SUBMITTED,
             t.dash_to_review,
             "/runs?tab=review",
-            "⧗",
+            "◔",
         ),
         (
             ctx.can_bench(),

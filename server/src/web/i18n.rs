@@ -499,6 +499,7 @@ catalogue! {
     values_taken => "Giá trị đã đo", "Values taken";
     no_values => "Chưa có giá trị.", "No value yet.";
     capture => "Ghi nhận", "Capture";
+    point_full => "Đủ số lần đo", "All values taken";
     capture_from => "Ghi nhận từ {}", "Capture from {}";
     capture_hint => "Phím tắt: C ghi nhận điểm đang chọn, N sang điểm tiếp theo.", "Shortcuts: C captures the current point, N moves to the next point.";
     no_device_picked => "Chưa chọn thiết bị đọc số: chỉ nhập tay được.", "No reading device picked: values can only be typed in.";
@@ -620,6 +621,8 @@ catalogue! {
     doc_dcc => "Giấy chứng nhận hiệu chuẩn số DCC (XML)", "Digital calibration certificate DCC (XML)";
     doc_signed => "Bản ký số (JSON)", "Signed content (JSON)";
     doc_public => "Trang tra cứu công khai (mã QR)", "Public verification page (QR code)";
+    revision => "Lần sửa đổi", "Revision";
+    stop_label => "Dừng ở bước", "Stopped at";
     supersedes => "Thay thế cho", "Supersedes";
     superseded_by => "Được thay thế bởi", "Superseded by";
     amendment_reason => "Lý do sửa đổi", "Reason for the amendment";
@@ -782,7 +785,7 @@ impl Text {
             "role" => self.role,
             "disabled" => self.account_state,
             "verifier_card_no" | "verifier_card_expires_on" => self.verifier_card,
-            "certificate_no" => self.certificate_no,
+            "certificate_no" | "number" => self.certificate_no,
             "issuer" => self.issuer,
             "issuer_accreditation" => self.accreditation,
             "calibrated_on" => self.calibrated_on,
@@ -795,6 +798,28 @@ impl Text {
             "reason" => self.reason,
             "retired_at" => self.retired,
             "username" => self.username,
+            "kind" => self.cert_kind,
+            "issued_on" => self.issued_on,
+            "performed_on" => self.performed_on,
+            "signed_by" => self.signed_by,
+            "signature" | "digest" | "key_id" => self.signature,
+            "stamp_number" => self.stamp_number,
+            "standards" => self.standards_used,
+            "unit" => self.unit,
+            "revision" => self.revision,
+            "revoke_reason" | "revoked_at" | "revoked_by" => self.revoked_reason,
+            "amendment_reason" => self.amendment_reason,
+            "assessment" => self.nc_assessment,
+            "service" => self.service,
+            "procedure_id" | "procedure_revision" => self.procedure,
+            "params" => self.instrument_params,
+            "setup" => self.setup,
+            "environment" => self.environment,
+            "checks" => self.checks_title,
+            "evaluation" | "outcome" => self.evaluation,
+            "performed_by" => self.performed_by,
+            "reviewed_by" => self.reviewed_by,
+            "stopped_step" | "stop_reason" => self.stop_label,
             other => other,
         }
     }

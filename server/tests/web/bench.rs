@@ -11,7 +11,7 @@ use serde_json::{Value, json};
 use server::http::AppState;
 use server::store::Store;
 use server::store::bench::{ReceiptInput, ReceiptItem};
-use server::store::registry::{InstrumentInput, OrganisationInput};
+use server::store::registry::{InstrumentInput, OrganisationInput, PageRequest};
 use server::store::standards::{CalibrationInput, CalibrationValue, StandardInput};
 use server::store::users::{Role, UserUpdate};
 
@@ -106,7 +106,10 @@ async fn reading(app: &App, value: &str, stable: bool) {
         captured_at: Utc::now(),
     };
     let v: f64 = value.parse().unwrap();
-    app.store().insert_readings("bench-1", &[(r, v)]).await.unwrap();
+    app.store()
+        .insert_readings("bench-1", &[(r, v)])
+        .await
+        .unwrap();
 }
 
 async fn lab() -> Lab {
@@ -176,7 +179,13 @@ async fn lab() -> Lab {
 }
 
 /// Calls the JSON API as the page's script does: the session cookie and the CSRF header.
-async fn api(app: &App, b: &Browser, method: Method, path: &str, body: &Value) -> (StatusCode, Value) {
+async fn api(
+    app: &App,
+    b: &Browser,
+    method: Method,
+    path: &str,
+    body: &Value,
+) -> (StatusCode, Value) {
     let mut req = Request::builder()
         .method(method)
         .uri(path)
@@ -185,7 +194,9 @@ async fn api(app: &App, b: &Browser, method: Method, path: &str, body: &Value) -
     if let Some(s) = &b.session {
         req = req.header("cookie", s.as_str());
     }
-    let page = app.send(req.body(Body::from(body.to_string())).unwrap()).await;
+    let page = app
+        .send(req.body(Body::from(body.to_string())).unwrap())
+        .await;
     let json = serde_json::from_str(&page.html).unwrap_or(Value::String(page.html.clone()));
     (page.status, json)
 }
@@ -247,7 +258,14 @@ async fn submitted(lab: &Lab) -> Browser {
         .await;
         assert_eq!(s, StatusCode::OK, "{j}");
     }
-    let (_, view) = api(&lab.app, &tech, Method::GET, &format!("/api/v1/runs/{run}"), &json!(null)).await;
+    let (_, view) = api(
+        &lab.app,
+        &tech,
+        Method::GET,
+        &format!("/api/v1/runs/{run}"),
+        &json!(null),
+    )
+    .await;
     for p in view["points"].as_array().unwrap() {
         let id = p["point_id"].as_str().unwrap();
         let nominal = p["nominal"].as_f64().unwrap();
@@ -263,7 +281,14 @@ async fn submitted(lab: &Lab) -> Browser {
             assert_eq!(s, StatusCode::CREATED, "{id}: {j}");
         }
     }
-    let (s, j) = api(&lab.app, &tech, Method::POST, &format!("/api/v1/runs/{run}/submit"), &json!({})).await;
+    let (s, j) = api(
+        &lab.app,
+        &tech,
+        Method::POST,
+        &format!("/api/v1/runs/{run}/submit"),
+        &json!({}),
+    )
+    .await;
     assert_eq!(s, StatusCode::OK, "{j}");
     tech
 }
@@ -276,16 +301,31 @@ async fn the_run_page_shows_the_procedure_and_its_points_in_vietnamese_for_a_tec
     // parameters come from the instrument's record, and the expired weights cannot be picked.
     let p = lab.app.get(&format!("/runs/{}", lab.run), &tech).await;
     assert_eq!(p.status, StatusCode::OK, "{}", p.html);
-    assert!(p.html.contains(r#"<option value="dlvn-16-2021-nawi-verification" selected>ĐLVN 16:2021"#), "{}", p.around("f-procedure", 600));
-    assert!(p.html.contains(r#"name="params.max" value="220 g""#), "{}", p.around("params.max", 300));
+    assert!(
+        p.html
+            .contains(r#"<option value="dlvn-16-2021-nawi-verification" selected>ĐLVN 16:2021"#),
+        "{}",
+        p.around("f-procedure", 600)
+    );
+    assert!(
+        p.html.contains(r#"name="params.max" value="220 g""#),
+        "{}",
+        p.around("params.max", 300)
+    );
     assert!(p.html.contains(r#"name="params.e" value="1 mg""#));
     assert!(p.html.contains(r#"name="params.class" value="I""#));
     let expired = p.around(&format!(r#"value="{}""#, lab.expired), 600);
     assert!(expired.contains("disabled"), "{expired}");
-    assert!(expired.contains("Không được sử dụng: Hết hạn hiệu chuẩn"), "{expired}");
+    assert!(
+        expired.contains("Không được sử dụng: Hết hạn hiệu chuẩn"),
+        "{expired}"
+    );
     let valid = p.around(&format!(r#"value="{}""#, lab.weights), 300);
     assert!(!valid.contains("disabled"), "{valid}");
-    assert!(p.html.contains("Hãy chọn quy trình và lưu thiết lập trước."));
+    assert!(
+        p.html
+            .contains("Hãy chọn quy trình và lưu thiết lập trước.")
+    );
     assert!(p.html.contains(&format!(r#"data-csrf="{}""#, tech.csrf)));
 
     set_up(&lab, &tech).await;
@@ -312,15 +352,28 @@ async fn the_run_page_shows_the_procedure_and_its_points_in_vietnamese_for_a_tec
     // Nominal values in the instrument's decimals, with a decimal comma.
     let quarter = p.around(r#"id="point-quarter-max""#, 1500);
     assert!(quarter.contains("55,0000 g"), "{quarter}");
-    assert!(quarter.contains(r#"data-capture data-point="quarter-max" data-device="balance-1""#), "{quarter}");
+    assert!(
+        quarter.contains(r#"data-capture data-point="quarter-max" data-device="balance-1""#),
+        "{quarter}"
+    );
     assert!(quarter.contains(">Ghi nhận</button>"), "{quarter}");
     assert!(quarter.contains("Nhập tay"), "{quarter}");
-    assert_eq!(p.html.matches("<tr id=\"point-").count(), 11, "every point of the procedure");
+    assert_eq!(
+        p.html.matches("<tr id=\"point-").count(),
+        11,
+        "every point of the procedure"
+    );
     // One live panel for the device picked, on its event stream.
-    assert!(p.html.contains(r#"data-stream="/api/v1/devices/balance-1/readings/stream""#));
+    assert!(
+        p.html
+            .contains(r#"data-stream="/api/v1/devices/balance-1/readings/stream""#)
+    );
     assert!(p.html.contains("/bench.js\" defer></script>"));
     // The first point is the one the shortcut captures.
-    assert!(p.html.contains(r#"id="point-min" data-point="min" tabindex="-1" class="point is-next""#));
+    assert!(
+        p.html
+            .contains(r#"id="point-min" data-point="min" tabindex="-1" class="point is-next""#)
+    );
 
     // A captured value links to its raw reading; a typed one says so, with its reason.
     reading(&lab.app, "55.0001", true).await;
@@ -346,9 +399,15 @@ async fn the_run_page_shows_the_procedure_and_its_points_in_vietnamese_for_a_tec
     let p = lab.app.get(&format!("/runs/{}", lab.run), &tech).await;
     let quarter = p.around(r#"id="point-quarter-max""#, 2500);
     assert!(quarter.contains("55.0001 g"), "{quarter}");
-    assert!(quarter.contains(&format!(r#"href="/readings/{raw}""#)), "{quarter}");
+    assert!(
+        quarter.contains(&format!(r#"href="/readings/{raw}""#)),
+        "{quarter}"
+    );
     let half = p.around(r#"id="point-half-max""#, 2500);
-    assert!(half.contains("nhập tay: Cân không có cổng RS-232"), "{half}");
+    assert!(
+        half.contains("nhập tay: Cân không có cổng RS-232"),
+        "{half}"
+    );
     let raw_page = lab.app.get(&format!("/readings/{raw}"), &tech).await;
     assert_eq!(raw_page.status, StatusCode::OK);
     assert!(raw_page.html.contains("S S 55.0001 g"), "{}", raw_page.html);
@@ -375,13 +434,22 @@ async fn a_reviewer_sees_approve_and_return_but_a_technician_does_not() {
     assert!(p.html.contains(r#"id="return-form""#), "reviewer returns");
     assert!(p.html.contains("Duyệt") && p.html.contains("Trả lại"));
     assert!(p.html.contains("Chờ soát xét"));
-    assert!(!p.html.contains(r#"id="sign-form""#), "the reviewer does not sign");
+    assert!(
+        !p.html.contains(r#"id="sign-form""#),
+        "the reviewer does not sign"
+    );
     let p = lab.app.get(&path, &tech).await;
     assert_eq!(p.status, StatusCode::OK);
     assert!(!p.html.contains(r#"id="approve-form""#));
     assert!(!p.html.contains(r#"id="return-form""#));
-    assert!(!p.html.contains(r#"id="submit-form""#), "submitted work is not submitted again");
-    assert!(p.html.contains("Không có thao tác nào cho vai trò của bạn ở trạng thái này."));
+    assert!(
+        !p.html.contains(r#"id="submit-form""#),
+        "submitted work is not submitted again"
+    );
+    assert!(
+        p.html
+            .contains("Không có thao tác nào cho vai trò của bạn ở trạng thái này.")
+    );
     // The evaluation as submitted: every point passes.
     let eval = p.around(r#"id="evaluation""#, 20_000);
     assert!(eval.contains("Kết luận chung:"), "{eval}");
@@ -390,9 +458,18 @@ async fn a_reviewer_sees_approve_and_return_but_a_technician_does_not() {
     // The reviewer's queue lists it; the dashboard counts it.
     let list = lab.app.get("/runs?tab=review", &reviewer).await;
     assert!(list.html.contains("B123456789"), "{}", list.html);
-    assert!(!lab.app.get("/runs?tab=active", &reviewer).await.html.contains("B123456789"));
+    assert!(
+        !lab.app
+            .get("/runs?tab=active", &reviewer)
+            .await
+            .html
+            .contains("B123456789")
+    );
     let home = lab.app.get("/", &reviewer).await;
-    assert!(home.html.contains(&format!(r#"href="/runs/{}""#, lab.run)), "waiting on the dashboard");
+    assert!(
+        home.html.contains(&format!(r#"href="/runs/{}""#, lab.run)),
+        "waiting on the dashboard"
+    );
     assert!(home.html.contains("/api/v1/due?days=30&amp;format=csv"));
 }
 
@@ -432,9 +509,20 @@ async fn the_receipt_form_names_each_wrong_field_and_keeps_what_was_typed() {
     let mut tech = lab.app.browser_as(Role::Technician).await;
     let form = lab.app.get("/receipts/new", &tech).await;
     assert_eq!(form.status, StatusCode::OK);
-    assert!(form.html.contains("Bệnh viện Đa khoa tỉnh Lạng Sơn (4900123456)"));
-    assert!(form.html.contains(r#"<option value="periodic" selected>Kiểm định định kỳ</option>"#));
-    for s in ["Kiểm định ban đầu", "Kiểm định sau sửa chữa", "Hiệu chuẩn", "Song ngữ Việt – Anh"] {
+    assert!(
+        form.html
+            .contains("Bệnh viện Đa khoa tỉnh Lạng Sơn (4900123456)")
+    );
+    assert!(
+        form.html
+            .contains(r#"<option value="periodic" selected>Kiểm định định kỳ</option>"#)
+    );
+    for s in [
+        "Kiểm định ban đầu",
+        "Kiểm định sau sửa chữa",
+        "Hiệu chuẩn",
+        "Song ngữ Việt – Anh",
+    ] {
         assert!(form.html.contains(s), "{s}");
     }
     // "Check, add a row" keeps everything and finds the registered instrument.
@@ -456,8 +544,15 @@ async fn the_receipt_form_names_each_wrong_field_and_keeps_what_was_typed() {
         .await;
     assert_eq!(p.status, StatusCode::OK);
     assert!(p.html.contains(r#"id="item-1""#), "a second row");
-    assert!(p.html.contains("Đã tìm thấy: B123456789"), "{}", p.around("item-0", 3000));
-    assert!(p.html.contains(&format!(r#"name="items[0].instrument_id" value="{}""#, lab.balance)));
+    assert!(
+        p.html.contains("Đã tìm thấy: B123456789"),
+        "{}",
+        p.around("item-0", 3000)
+    );
+    assert!(p.html.contains(&format!(
+        r#"name="items[0].instrument_id" value="{}""#,
+        lab.balance
+    )));
     assert!(p.html.contains(r#"value="Vỏ trầy xước nhẹ""#));
     // Saving with problems: each message sits next to its field, every value stays.
     let p = lab
@@ -483,28 +578,63 @@ async fn the_receipt_form_names_each_wrong_field_and_keeps_what_was_typed() {
         )
         .await;
     assert_eq!(p.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", p.html);
-    assert!(p.html.contains("Chưa lưu: hãy sửa các ô được đánh dấu bên dưới."));
+    assert!(
+        p.html
+            .contains("Chưa lưu: hãy sửa các ô được đánh dấu bên dưới.")
+    );
     let customer = p.around(r#"<label for="f-organisation_id">"#, 900);
     assert!(customer.contains("Hãy chọn khách hàng."), "{customer}");
     let due = p.around(r#"<label for="f-agreed_due_on">"#, 700);
-    assert!(due.contains("Không phải ngày hợp lệ") && due.contains(r#"value="31/02/2027""#), "{due}");
+    assert!(
+        due.contains("Không phải ngày hợp lệ") && due.contains(r#"value="31/02/2027""#),
+        "{due}"
+    );
     let find = p.around(r#"<label for="f-items-0-find">"#, 900);
-    assert!(find.contains("Không có phương tiện đo nào mang số máy này"), "{find}");
+    assert!(
+        find.contains("Không có phương tiện đo nào mang số máy này"),
+        "{find}"
+    );
     assert!(find.contains(r#"value="KHONG-CO-0001""#), "{find}");
     let serial = p.around(r#"<label for="f-items-1-serial">"#, 700);
     assert!(serial.contains("Bắt buộc nhập."), "{serial}");
     let service = p.around(r#"<label for="f-items-1-service">"#, 1500);
-    assert!(service.contains("Hãy chọn một mục trong danh sách."), "{service}");
+    assert!(
+        service.contains("Hãy chọn một mục trong danh sách."),
+        "{service}"
+    );
     let maker = p.around(r#"<label for="f-items-1-maker">"#, 500);
-    assert!(maker.contains(r#"value="Nhơn Hòa""#) && !maker.contains("field-error"), "{maker}");
+    assert!(
+        maker.contains(r#"value="Nhơn Hòa""#) && !maker.contains("field-error"),
+        "{maker}"
+    );
     assert!(p.html.contains(r#"value="Chị Hoàng Thị Lan""#));
     assert!(p.html.contains(r#"value="Quả cân hiệu chỉnh 200 g""#));
-    assert!(p.html.contains(r#"<option value="counter-scale" selected>"#));
-    assert!(p.html.contains(r#"name="items[1].mode" value="new" checked"#), "the row stays a new instrument");
-    let receipts = lab.app.store().list_receipts(None, Default::default()).await.unwrap();
-    assert_eq!(receipts.items.len(), 1, "nothing stored but the seeded receipt");
+    assert!(
+        p.html
+            .contains(r#"<option value="counter-scale" selected>"#)
+    );
+    assert!(
+        p.html
+            .contains(r#"name="items[1].mode" value="new" checked"#),
+        "the row stays a new instrument"
+    );
+    let receipts = lab
+        .app
+        .store()
+        .list_receipts(None, PageRequest::default())
+        .await
+        .unwrap();
+    assert_eq!(
+        receipts.items.len(),
+        1,
+        "nothing stored but the seeded receipt"
+    );
+}
 
-    // Right, it is saved and shows its runs and labels with a QR code each.
+#[tokio::test]
+async fn a_good_receipt_is_saved_with_a_run_and_a_qr_label_per_instrument() {
+    let lab = lab().await;
+    let mut tech = lab.app.browser_as(Role::Technician).await;
     let p = lab
         .app
         .submit(
@@ -530,8 +660,16 @@ async fn the_receipt_form_names_each_wrong_field_and_keeps_what_was_typed() {
     assert_eq!(receipt.status, StatusCode::OK);
     assert!(receipt.html.contains("B123456789") && receipt.html.contains("CD-0042"));
     assert!(receipt.html.contains("Kiểm định ban đầu") && receipt.html.contains("Đã tiếp nhận"));
-    assert_eq!(receipt.html.matches("<svg").count(), 2, "a QR code per label");
-    assert!(receipt.html.contains("aria-label=\"QR http://127.0.0.1:8080/runs/"));
+    assert_eq!(
+        receipt.html.matches("<svg").count(),
+        2,
+        "a QR code per label"
+    );
+    assert!(
+        receipt
+            .html
+            .contains("aria-label=\"QR http://127.0.0.1:8080/runs/")
+    );
 }
 
 #[tokio::test]
@@ -539,7 +677,14 @@ async fn the_certificate_page_shows_its_state_signature_and_documents() {
     let lab = lab().await;
     submitted(&lab).await;
     let reviewer = lab.app.browser_as(Role::Reviewer).await;
-    let (s, j) = api(&lab.app, &reviewer, Method::POST, &format!("/api/v1/runs/{}/approve", lab.run), &json!({})).await;
+    let (s, j) = api(
+        &lab.app,
+        &reviewer,
+        Method::POST,
+        &format!("/api/v1/runs/{}/approve", lab.run),
+        &json!({}),
+    )
+    .await;
     assert_eq!(s, StatusCode::OK, "{j}");
     let qm = lab.app.browser_as(Role::QualityManager).await;
     let (s, cert) = api(
@@ -560,11 +705,18 @@ async fn the_certificate_page_shows_its_state_signature_and_documents() {
     assert!(p.html.contains("Còn hiệu lực"));
     assert!(p.html.contains(r#"data-signature="valid""#));
     for doc in ["pdf", "record.pdf", "dcc.xml", "signed.json"] {
-        assert!(p.html.contains(&format!(r#"href="/api/v1/certificates/{id}/{doc}""#)), "{doc}");
+        assert!(
+            p.html
+                .contains(&format!(r#"href="/api/v1/certificates/{id}/{doc}""#)),
+            "{doc}"
+        );
     }
     let url = cert["verify_url"].as_str().unwrap();
     let public = &url[url.find("/v/").unwrap()..];
-    assert!(p.html.contains(&format!(r#"href="{public}""#)), "the public page");
+    assert!(
+        p.html.contains(&format!(r#"href="{public}""#)),
+        "the public page"
+    );
     assert!(p.html.contains("B123456789") && p.html.contains("Bệnh viện Đa khoa tỉnh Lạng Sơn"));
     assert!(p.html.contains(r#"id="amend-form""#) && p.html.contains(r#"id="revoke-form""#));
     assert!(p.html.contains(r#"name="changes.owner_name""#));
@@ -575,8 +727,15 @@ async fn the_certificate_page_shows_its_state_signature_and_documents() {
     assert!(!p.html.contains(r#"id="amend-form""#) && !p.html.contains(r#"id="revoke-form""#));
     // The list finds it by the beginning of its number; the run links to it.
     let prefix: String = number.chars().take(4).collect();
-    let list = lab.app.get(&format!("/certificates?number={prefix}"), &tech).await;
-    assert!(list.html.contains(&format!(r#"href="/certificates/{id}""#)), "{}", list.html);
+    let list = lab
+        .app
+        .get(&format!("/certificates?number={prefix}"), &tech)
+        .await;
+    assert!(
+        list.html.contains(&format!(r#"href="/certificates/{id}""#)),
+        "{}",
+        list.html
+    );
     let none = lab.app.get("/certificates?number=9999", &tech).await;
     assert!(none.html.contains("Không có kết quả phù hợp."));
     let run = lab.app.get(&format!("/runs/{}", lab.run), &tech).await;
@@ -593,7 +752,17 @@ async fn the_certificate_page_shows_its_state_signature_and_documents() {
     assert_eq!(s, StatusCode::OK, "{j}");
     let p = lab.app.get(&format!("/certificates/{id}"), &qm).await;
     assert!(p.html.contains("Đã thu hồi") && p.html.contains("Cân bị hư hỏng sau kiểm định"));
-    assert!(!p.html.contains(r#"id="revoke-form""#), "a revoked certificate cannot be revoked again");
+    assert!(
+        !p.html.contains(r#"id="revoke-form""#),
+        "a revoked certificate cannot be revoked again"
+    );
+}
+
+/// The main menu of a page.
+fn menu(html: &str) -> &str {
+    let start = html.find(r#"<nav class="mainnav""#).expect("a menu");
+    let end = html[start..].find("</nav>").expect("the menu ends") + start;
+    &html[start..end]
 }
 
 #[tokio::test]
@@ -608,27 +777,60 @@ async fn a_read_only_user_cannot_open_the_receipt_form_and_the_menu_follows_the_
         .submit(
             "/receipts/new",
             &mut ro,
-            &[("organisation_id", &lab.org), ("items[0].find", "B123456789"), ("items[0].service", "periodic"), ("op", "save")],
+            &[
+                ("organisation_id", &lab.org),
+                ("items[0].find", "B123456789"),
+                ("items[0].service", "periodic"),
+                ("op", "save"),
+            ],
         )
         .await;
     assert_eq!(p.status, StatusCode::FORBIDDEN);
-    assert_eq!(lab.app.store().list_receipts(None, Default::default()).await.unwrap().items.len(), 1);
+    assert_eq!(
+        lab.app
+            .store()
+            .list_receipts(None, PageRequest::default())
+            .await
+            .unwrap()
+            .items
+            .len(),
+        1
+    );
     // Read-only may read the work and its documents, but not change them.
     let p = lab.app.get(&format!("/runs/{}", lab.run), &ro).await;
     assert_eq!(p.status, StatusCode::OK);
-    assert!(!p.html.contains("data-api="), "no form that changes anything");
+    assert!(
+        !p.html.contains("data-api="),
+        "no form that changes anything"
+    );
     for path in ["/runs", "/certificates", "/nonconformities"] {
-        assert_eq!(lab.app.get(path, &ro).await.status, StatusCode::OK, "{path}");
+        assert_eq!(
+            lab.app.get(path, &ro).await.status,
+            StatusCode::OK,
+            "{path}"
+        );
     }
     let home = lab.app.get("/", &ro).await;
-    assert!(!home.html.contains(r#"href="/receipts/new""#));
-    assert!(home.html.contains(r#"href="/certificates""#));
+    let nav = menu(&home.html);
+    assert!(!nav.contains(r#"href="/receipts/new""#) && !nav.contains(r#"href="/runs""#));
+    assert!(nav.contains(r#"href="/certificates""#));
     let tech = lab.app.browser_as(Role::Technician).await;
     let home = lab.app.get("/", &tech).await;
-    assert!(home.html.contains(r#"href="/runs""#) && home.html.contains(r#"href="/receipts/new""#));
-    assert!(home.html.contains("Công việc") && home.html.contains("Tiếp nhận"));
-    assert!(!home.html.contains(r#"href="/nonconformities""#));
+    let nav = menu(&home.html);
+    assert!(nav.contains(r#"href="/runs""#) && nav.contains(r#"href="/receipts/new""#));
+    assert!(
+        nav.contains("Công việc") && nav.contains("Tiếp nhận") && nav.contains("Giấy chứng nhận")
+    );
+    assert!(!nav.contains(r#"href="/nonconformities""#), "{nav}");
     let qm = lab.app.browser_as(Role::QualityManager).await;
-    assert!(lab.app.get("/", &qm).await.html.contains("Sự không phù hợp"));
-    assert_eq!(lab.app.get("/runs/not-a-run", &tech).await.status, StatusCode::NOT_FOUND);
+    let home = lab.app.get("/", &qm).await;
+    assert!(menu(&home.html).contains("Sự không phù hợp"));
+    assert!(
+        home.html.contains("Sự không phù hợp đang mở"),
+        "the dashboard counts open ones"
+    );
+    assert_eq!(
+        lab.app.get("/runs/not-a-run", &tech).await.status,
+        StatusCode::NOT_FOUND
+    );
 }

@@ -5,6 +5,11 @@
 //! arrive live (the page's script, under the strict Content-Security-Policy, over
 //! Server-Sent Events).
 //!
+//! At the bench, a technician opens a run set up with a balance, watches its readings arrive
+//! in the live panel with their stable/unstable badge, captures a stable one for a test point
+//! (the value appears in the points table) and is told in plain words why an unstable one is
+//! refused.
+//!
 //! Set `TDC_SCREENSHOT_DIR` to keep screenshots of the pages at tablet size (1024×768).
 
 use std::net::TcpListener;
@@ -14,7 +19,9 @@ use std::time::{Duration, Instant};
 
 use e2e_tests::{TESTER_PASSWORD, TestServer};
 use fantoccini::{Client, ClientBuilder, Locator};
+use server::store::bench::{ReceiptInput, ReceiptItem};
 use server::store::registry::{InstrumentInput, OrganisationInput};
+use server::store::standards::{CalibrationInput, CalibrationValue, StandardInput};
 
 const CHROMIUM: &str = "/usr/bin/chromium";
 const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
@@ -202,6 +209,16 @@ async fn seed(server: &TestServer) -> String {
 }
 
 async fn post_reading(server: &TestServer, token: &str, value: &str, stable: bool) {
+    post_device_reading(server, token, "can-phan-tich-1", value, stable).await;
+}
+
+async fn post_device_reading(
+    server: &TestServer,
+    token: &str,
+    device: &str,
+    value: &str,
+    stable: bool,
+) {
     let resp = reqwest::Client::new()
         .post(server.url("/api/v1/readings"))
         .bearer_auth(token)
@@ -209,7 +226,7 @@ async fn post_reading(server: &TestServer, token: &str, value: &str, stable: boo
             "bridge_id": "bench-1",
             "readings": [{
                 "reading_id": uuid::Uuid::now_v7(),
-                "device_id": "can-phan-tich-1",
+                "device_id": device,
                 "channel": "mass",
                 "value": value,
                 "unit": "g",
@@ -240,6 +257,22 @@ async fn type_into(c: &Client, id: &str, text: &str) {
         .send_keys(text)
         .await
         .unwrap();
+}
+
+/// Waits until the first element matching `css` contains `needle`.
+async fn wait_for_contains(c: &Client, css: &str, needle: &str) -> String {
+    let deadline = Instant::now() + Duration::from_secs(15);
+    loop {
+        let now = text_of(c, css).await;
+        if now.contains(needle) {
+            return now;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "{css} reads {now:?}, expected it to contain {needle:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
 }
 
 /// Waits until the first element matching `css` reads `expected`.
@@ -390,6 +423,180 @@ async fn a_person_signs_in_switches_language_finds_an_instrument_and_watches_a_l
     dashboard_in_both_languages(&c).await;
     find_the_instrument(&c).await;
     watch_the_live_reading(&c, &server, &token).await;
+
+    click(&c, "form.signout button").await;
+    wait_for_path(&c, "/login?bye=1").await;
+    c.close().await.unwrap();
+}
+
+/// A customer's class I balance received for periodic verification, a valid weight set, and
+/// the run set up (through the API, as the tester) with the balance's device on the bench.
+/// Returns the run id and the token of the bridge that sends the balance's readings.
+async fn bench_run(server: &TestServer) -> (String, String) {
+    let store = &server.store;
+    let today = server::web::i18n::today();
+    let org = store
+        .create_organisation(
+            "user:seed",
+            &OrganisationInput {
+                name: "Bệnh viện Đa khoa tỉnh Lạng Sơn".into(),
+                tax_code: Some("4900123456".into()),
+                address: None,
+                phone: None,
+            },
+        )
+        .await
+        .unwrap();
+    let balance = store
+        .create_instrument(
+            "user:seed",
+            &InstrumentInput {
+                category: "analytical-balance".into(),
+                serial: "B123456789".into(),
+                measuring_range: Some("Max = 220 g".into()),
+                resolution: Some("0.1 mg".into()),
+                verification_interval: Some("1 mg".into()),
+                accuracy_class: Some("I".into()),
+                owner_id: Some(org.organisation_id),
+                ..InstrumentInput::default()
+            },
+        )
+        .await
+        .unwrap();
+    let weights = store
+        .create_standard(
+            "user:seed",
+            &StandardInput {
+                code: "QC-E2-01".into(),
+                name: "Bộ quả cân chuẩn E2".into(),
+                level: "working".into(),
+                ..StandardInput::default()
+            },
+        )
+        .await
+        .unwrap();
+    store
+        .add_calibration(
+            "user:seed",
+            weights.measurement_standard_id,
+            &CalibrationInput {
+                certificate_no: "V03.123/26".into(),
+                issuer: "Viện Đo lường Việt Nam".into(),
+                issuer_accreditation: None,
+                calibrated_on: today - chrono::Days::new(30),
+                due_on: today + chrono::Days::new(335),
+                results: vec![CalibrationValue {
+                    nominal: "500 g".into(),
+                    value: "500.0002 g".into(),
+                    expanded_uncertainty: "0.25 mg".into(),
+                    k: Some(2.0),
+                }],
+                in_tolerance: true,
+            },
+        )
+        .await
+        .unwrap();
+    let (_, runs) = store
+        .create_receipt(
+            "user:seed",
+            &ReceiptInput {
+                organisation_id: org.organisation_id,
+                items: vec![ReceiptItem {
+                    instrument_id: Some(balance.instrument_id),
+                    service: "periodic".into(),
+                    ..ReceiptItem::default()
+                }],
+                ..ReceiptInput::default()
+            },
+            today,
+            |year, seq| format!("{seq:04}/{year}/TN"),
+        )
+        .await
+        .unwrap();
+    let run = runs[0].run_id.to_string();
+    // The balance is known once its bridge has sent a reading.
+    let token = store
+        .create_device_token("user:seed", "bench-1", "e2e")
+        .await
+        .unwrap();
+    post_device_reading(server, &token, "balance-1", "0.0000", true).await;
+    let resp = server
+        .client
+        .put(server.url(&format!("/api/v1/runs/{run}/setup")))
+        .json(&serde_json::json!({
+            "procedure_id": "dlvn-16-2021-nawi-verification",
+            "params": {"max": "220 g", "e": "1 mg", "d": "0.1 mg", "class": "I"},
+            "standards": [weights.measurement_standard_id],
+            "devices": [{"device_id": "balance-1"}],
+            "stamp_number": "T-2026-000123"
+        }))
+        .send()
+        .await
+        .unwrap();
+    assert!(resp.status().is_success(), "{}", resp.text().await.unwrap());
+    (run, token)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_technician_watches_a_balance_live_and_captures_a_stable_reading_for_a_point() {
+    let driver = Driver::start();
+    let server = TestServer::start().await;
+    let (run, token) = bench_run(&server).await;
+    let profile = tempfile::tempdir().unwrap();
+    let c = driver.browser(profile.path()).await;
+    tablet_size(&c).await;
+    sign_in(&c, &server).await;
+
+    c.goto(&server.url(&format!("/runs/{run}"))).await.unwrap();
+    assert_eq!(text_of(&c, "h1 .serial").await, "B123456789");
+    let points = text_of(&c, "#points").await;
+    assert!(
+        points.contains("Kiểm tra sai số cân") && points.contains("1/4 Max"),
+        "{points}"
+    );
+    // The stored reading shows at once, then each new one as it arrives.
+    wait_for_text(&c, "#measure .live-value", "0.0000").await;
+    post_device_reading(&server, &token, "balance-1", "55.0123", false).await;
+    wait_for_text(&c, "#measure .live-value", "55.0123").await;
+    wait_for_contains(&c, "#measure .live-state", "Chưa ổn định").await;
+    post_device_reading(&server, &token, "balance-1", "55.0001", true).await;
+    wait_for_text(&c, "#measure .live-value", "55.0001").await;
+    c.wait()
+        .at_most(Duration::from_secs(15))
+        .for_element(Locator::Css("#measure .live-state.badge-ok"))
+        .await
+        .expect("the stable badge");
+    assert_eq!(text_of(&c, "#measure .live-state-text").await, "Ổn định");
+    screenshot(&c, "bench-live-vi.png").await;
+
+    // Capture: the point's value appears in the table, linked to its raw reading.
+    click(&c, r#"button[data-capture][data-point="quarter-max"]"#).await;
+    wait_for_text(&c, "#point-quarter-max .value-text", "55.0001 g").await;
+    assert_eq!(text_of(&c, "#point-quarter-max .count").await, "1/1");
+    let raw = c
+        .find(Locator::Css("#point-quarter-max a.raw-link"))
+        .await
+        .unwrap()
+        .attr("href")
+        .await
+        .unwrap()
+        .unwrap_or_default();
+    assert!(raw.starts_with("/readings/"), "{raw}");
+    // The evaluation follows without a reload.
+    wait_for_contains(&c, "#evaluation", "55,0001").await;
+
+    // An unstable indication is refused, and the page says why, next to the point.
+    post_device_reading(&server, &token, "balance-1", "110.0090", false).await;
+    wait_for_text(&c, "#measure .live-value", "110.0090").await;
+    click(&c, r#"button[data-capture][data-point="half-max"]"#).await;
+    let why = wait_for_contains(&c, "#point-half-max .field-error", "chưa ổn định").await;
+    assert!(why.contains("Số đọc chưa ổn định"), "{why}");
+    let half = text_of(&c, "#point-half-max").await;
+    assert!(
+        half.contains("Chưa có giá trị."),
+        "nothing was attached: {half}"
+    );
+    screenshot(&c, "bench-captured-vi.png").await;
 
     click(&c, "form.signout button").await;
     wait_for_path(&c, "/login?bye=1").await;
