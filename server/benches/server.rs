@@ -102,6 +102,7 @@ impl Kind {
 
 /// What to run and how big.
 #[derive(Debug)]
+#[allow(clippy::struct_excessive_bools)] // one switch per part of the benchmark
 struct Plan {
     ingest: bool,
     lookup: bool,

@@ -288,6 +288,7 @@ impl Evaluated {
 }
 
 /// Evaluates every point of a run from its values (discarded ones left out).
+#[must_use]
 pub fn evaluate(
     profile: &ProcedureProfile,
     data: &RunData,

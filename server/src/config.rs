@@ -2,6 +2,7 @@
 //! variables → command-line flags, in one struct passed down. Secrets are redacted in `Debug`
 //! and in `print-config`.
 
+use std::fmt::Write as _;
 use std::net::SocketAddr;
 use std::path::Path;
 
@@ -344,7 +345,9 @@ pub fn format_number(pattern: &str, year: i32, seq: i64) -> Result<String, Strin
         let field = &rest[start + 1..start + end];
         match field {
             "year" => out.push_str(&year.to_string()),
-            "yy" => out.push_str(&format!("{:02}", year.rem_euclid(100))),
+            "yy" => {
+                let _ = write!(out, "{:02}", year.rem_euclid(100));
+            }
             "seq" => {
                 has_seq = true;
                 out.push_str(&seq.to_string());
@@ -354,7 +357,7 @@ pub fn format_number(pattern: &str, year: i32, seq: i64) -> Result<String, Strin
                     format!("`{pattern}`: `{{{f}}}` needs a width, e.g. {{seq:04}}")
                 })?;
                 has_seq = true;
-                out.push_str(&format!("{seq:0width$}"));
+                let _ = write!(out, "{seq:0width$}");
             }
             f => {
                 return Err(format!(

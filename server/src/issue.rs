@@ -115,6 +115,8 @@ pub fn round_uncertainty(u: f64) -> (f64, usize) {
     if !(u > 0.0) || !u.is_finite() {
         return (0.0, 0);
     }
+    // |log10 u| of a finite positive f64 is below 330: the cast cannot truncate.
+    #[allow(clippy::cast_possible_truncation)]
     let exponent = u.log10().floor() as i32;
     let scale = 10f64.powi(1 - exponent);
     let rounded = (u * scale - 1e-9).ceil() / scale;
@@ -650,7 +652,7 @@ pub fn document(s: &Sources<'_>) -> (CertificateDocument, Vec<DccMeasurement>) {
 }
 
 fn decimals_for_env(v: f64) -> usize {
-    if (v - v.round()).abs() < 1e-9 { 0 } else { 1 }
+    usize::from((v - v.round()).abs() >= 1e-9)
 }
 
 /// The JSON that is signed: the document without its printed fingerprint.

@@ -405,12 +405,11 @@ pub(crate) async fn run_view(state: &AppState, id: Uuid) -> Result<RunView, AppE
         .evaluation
         .as_deref()
         .filter(|_| !view.run.editable())
+        && let Ok(f) = serde_json::from_str::<FrozenEvaluation>(frozen)
     {
-        if let Ok(f) = serde_json::from_str::<FrozenEvaluation>(frozen) {
-            view.evaluation = Some(f.as_found);
-            view.as_left = f.as_left;
-            return Ok(view);
-        }
+        view.evaluation = Some(f.as_found);
+        view.as_left = f.as_left;
+        return Ok(view);
     }
     view.evaluation = Some(evaluated.as_found);
     view.as_left = evaluated.as_left;
@@ -891,6 +890,7 @@ fn first_failed_point(e: &Evaluated) -> Option<String> {
         .map(|p| p.point_id.clone())
 }
 
+#[allow(clippy::single_match_else)] // two ways to pick the reading, side by side
 async fn capture(
     State(state): State<AppState>,
     caller: Caller,

@@ -593,7 +593,7 @@ async fn amend(
                     problems.at(format!("changes.{field}"), "at most 300 characters");
                 } else if v != target {
                     changed.push(format!("{label}: «{target}» → «{v}»"));
-                    *target = v.to_owned();
+                    v.clone_into(target);
                 }
             }
         };
@@ -956,7 +956,6 @@ fn write_due_row(w: &mut csv::Writer<Vec<u8>>, i: &Instrument) -> csv::Result<()
 struct VerifyPage {
     en: bool,
     found: bool,
-    token: String,
     number: String,
     kind_vi: &'static str,
     kind_en: &'static str,
@@ -1038,7 +1037,6 @@ async fn public_view(state: &AppState, token: &str, en: bool) -> Result<VerifyPa
     let empty = VerifyPage {
         en,
         found: false,
-        token: token.chars().take(64).collect(),
         number: String::new(),
         kind_vi: "",
         kind_en: "",

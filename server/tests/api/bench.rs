@@ -362,6 +362,7 @@ async fn issued_with(lab: &Lab, standard: &str) -> (String, Value) {
 }
 
 #[tokio::test]
+#[allow(clippy::too_many_lines)] // one story, told in order
 async fn a_verification_goes_from_receipt_to_a_signed_certificate_and_its_amendment() {
     let lab = lab().await;
     let (run, cert) = issued(&lab).await;
