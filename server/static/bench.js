@@ -147,6 +147,8 @@
       return { body: { values: values }, refs: refs };
     }
     if (kind === "setup") { body.params = {}; body.standards = []; body.devices = []; }
+    // Objects the API needs even when every field of them is left blank.
+    (form.dataset.ensure || "").split(" ").forEach(function (k) { if (k) { body[k] = {}; } });
     var groups = {};
     Array.prototype.forEach.call(form.elements, function (el) {
       if (!el.name || el.disabled || el.type === "submit" || el.type === "button") { return; }

@@ -27,9 +27,9 @@ use uuid::Uuid;
 use super::i18n::{Lang, Text, fill, today};
 use super::page::{Ctx, PageError, encode, render, render_status, see_other};
 use super::views::{self, Badge, Pager, categories, parse_day};
+use crate::http::AppState;
 use crate::http::bench::{PointView, RunView, run_view};
 use crate::http::session::{Permission, allows};
-use crate::http::{AppError, AppState};
 use crate::store::bench::{
     LANGUAGES, Receipt, ReceiptInput, ReceiptItem, Run, RunQuery, RunReading, SERVICES, status,
 };
@@ -42,17 +42,6 @@ const PER_PAGE: i64 = 25;
 const ACTIVE_CAP: i64 = 200;
 /// Customers offered in the receipt form before the filter narrows them.
 const CUSTOMERS: i64 = 200;
-
-impl From<AppError> for PageError {
-    fn from(e: AppError) -> Self {
-        match e {
-            AppError::NotFound(_) => PageError::NotFound,
-            AppError::Unauthorized(_) => PageError::SignIn,
-            AppError::Forbidden(_) => PageError::Forbidden,
-            other => PageError::Internal(anyhow::anyhow!("{other}: {other:?}")),
-        }
-    }
-}
 
 /// What the viewer's role may do in the bench work flow (for menus and buttons).
 impl Ctx {
@@ -1907,4 +1896,84 @@ pub async fn show_receipt(
         labels,
         r,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::web::i18n::{EN, VI};
+
+    #[test]
+    fn the_capacity_is_read_from_the_measuring_range() {
+        assert_eq!(
+            max_of_range("Max = 220 g; Min = 10 mg").as_deref(),
+            Some("220 g")
+        );
+        assert_eq!(
+            max_of_range("max: 30 kg, e = 10 g").as_deref(),
+            Some("30 kg")
+        );
+        assert_eq!(max_of_range("600 kPa").as_deref(), Some("600 kPa"));
+        assert_eq!(max_of_range("0 … 10 bar"), None);
+    }
+
+    #[test]
+    fn problem_paths_name_the_fields_of_the_receipt_form() {
+        assert_eq!(
+            item_field("items[2].instrument.serial"),
+            Some((2, "serial"))
+        );
+        assert_eq!(item_field("items[0].service"), Some((0, "service")));
+        assert_eq!(item_field("items[1].instrument_id"), Some((1, "find")));
+        assert_eq!(
+            item_field("items[3].instrument.owner_id"),
+            Some((3, "serial"))
+        );
+        assert_eq!(item_field("organisation_id"), None);
+    }
+
+    #[test]
+    fn the_receipt_form_reads_its_rows_in_any_order_and_within_bounds() {
+        let pairs = [
+            ("items[1].service", "calibration"),
+            ("organisation_id", "x"),
+            ("items[0].find", "B1"),
+            ("items[1].instrument.serial", "S-2"),
+            ("items[100].service", "periodic"),
+            ("items[a].service", "periodic"),
+            ("op", "save"),
+        ]
+        .map(|(k, v)| (k.to_owned(), v.to_owned()));
+        let f = ReceiptForm::of(pairs.to_vec());
+        assert_eq!(f.items.len(), 2, "row 100 is past the limit");
+        assert_eq!(f.items[0].find, "B1");
+        assert_eq!(f.items[1].service, "calibration");
+        assert_eq!(f.items[1].serial, "S-2");
+        assert_eq!((f.organisation_id.as_str(), f.op.as_str()), ("x", "save"));
+        assert_eq!(ReceiptForm::of(Vec::new()).items.len(), 1, "one empty row");
+    }
+
+    #[test]
+    fn numbers_take_a_decimal_comma_in_vietnamese() {
+        assert_eq!(number(Lang::Vi, 55.0, Some(4)), "55,0000");
+        assert_eq!(number(Lang::En, 55.0, Some(4)), "55.0000");
+        assert_eq!(number(Lang::Vi, 0.02, None), "0,02");
+        assert_eq!(number(Lang::En, -0.0, Some(2)), "0.00");
+    }
+
+    #[test]
+    fn the_script_gets_every_api_message_pattern_in_lower_case() {
+        for t in [&VI, &EN] {
+            let pairs: Vec<(String, String)> = serde_json::from_str(&api_messages(t)).unwrap();
+            assert!(pairs.len() > 30);
+            for (pattern, text) in pairs {
+                assert_eq!(
+                    pattern,
+                    pattern.to_lowercase(),
+                    "the script lowers the message"
+                );
+                assert!(!text.is_empty());
+            }
+        }
+    }
 }

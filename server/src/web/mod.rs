@@ -26,8 +26,22 @@ pub(crate) mod views;
 use axum::Router;
 use axum::routing::{get, post};
 
-use crate::http::AppState;
+use crate::http::{AppError, AppState};
+use page::PageError;
 pub use page::not_found_page;
+
+/// Pages built from the API's own views ([`crate::http::bench::run_view`] …) fail as the API
+/// would: a missing record is the 404 page, the rest is logged with its cause.
+impl From<AppError> for PageError {
+    fn from(e: AppError) -> Self {
+        match e {
+            AppError::NotFound(_) => PageError::NotFound,
+            AppError::Unauthorized(_) => PageError::SignIn,
+            AppError::Forbidden(_) => PageError::Forbidden,
+            other => PageError::Internal(anyhow::Error::new(other)),
+        }
+    }
+}
 
 /// The pages' routes.
 pub fn routes() -> Router<AppState> {

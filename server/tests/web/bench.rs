@@ -672,10 +672,10 @@ async fn a_good_receipt_is_saved_with_a_run_and_a_qr_label_per_instrument() {
     );
 }
 
-#[tokio::test]
-async fn the_certificate_page_shows_its_state_signature_and_documents() {
-    let lab = lab().await;
-    submitted(&lab).await;
+/// The run submitted, approved by the reviewer and signed by the quality manager: the
+/// quality manager's browser and the certificate as the API returns it.
+async fn issued(lab: &Lab) -> (Browser, Value) {
+    submitted(lab).await;
     let reviewer = lab.app.browser_as(Role::Reviewer).await;
     let (s, j) = api(
         &lab.app,
@@ -696,6 +696,13 @@ async fn the_certificate_page_shows_its_state_signature_and_documents() {
     )
     .await;
     assert_eq!(s, StatusCode::CREATED, "{cert}");
+    (qm, cert)
+}
+
+#[tokio::test]
+async fn the_certificate_page_shows_its_state_signature_and_documents() {
+    let lab = lab().await;
+    let (qm, cert) = issued(&lab).await;
     let id = cert["certificate_id"].as_str().unwrap();
     let number = cert["number"].as_str().unwrap();
     let p = lab.app.get(&format!("/certificates/{id}"), &qm).await;
@@ -833,4 +840,58 @@ async fn a_read_only_user_cannot_open_the_receipt_form_and_the_menu_follows_the_
         lab.app.get("/runs/not-a-run", &tech).await.status,
         StatusCode::NOT_FOUND
     );
+}
+
+#[tokio::test]
+async fn a_nonconformity_lists_the_certificates_it_may_affect_and_only_the_quality_manager_assesses_it()
+ {
+    let lab = lab().await;
+    let (qm, cert) = issued(&lab).await;
+    // The weights come back from calibration out of tolerance.
+    lab.app
+        .store()
+        .add_calibration(
+            "user:seed",
+            lab.weights.parse().unwrap(),
+            &CalibrationInput {
+                certificate_no: "V03.999/26".into(),
+                issuer: "Viện Đo lường Việt Nam".into(),
+                issuer_accreditation: None,
+                calibrated_on: today(),
+                due_on: today() + Days::new(365),
+                results: vec![CalibrationValue {
+                    nominal: "500 g".into(),
+                    value: "500.0021 g".into(),
+                    expanded_uncertainty: "0.25 mg".into(),
+                    k: Some(2.0),
+                }],
+                in_tolerance: false,
+            },
+        )
+        .await
+        .unwrap();
+    let list = lab.app.get("/nonconformities", &qm).await;
+    assert_eq!(list.status, StatusCode::OK);
+    assert!(
+        list.html.contains("QC-E2-01") && list.html.contains("Đang mở"),
+        "{}",
+        list.html
+    );
+    let start = list.html.find(r#"href="/nonconformities/"#).unwrap() + r#"href=""#.len();
+    let path = list.html[start..].split('"').next().unwrap().to_owned();
+    let p = lab.app.get(&path, &qm).await;
+    assert_eq!(p.status, StatusCode::OK);
+    let id = cert["certificate_id"].as_str().unwrap();
+    assert!(
+        p.html.contains(&format!(r#"href="/certificates/{id}""#)),
+        "the affected certificate"
+    );
+    assert!(p.html.contains(cert["number"].as_str().unwrap()));
+    assert!(p.html.contains(r#"id="assessment-form""#) && p.html.contains(r#"name="close""#));
+    let reviewer = lab.app.browser_as(Role::Reviewer).await;
+    let p = lab.app.get(&path, &reviewer).await;
+    assert_eq!(p.status, StatusCode::OK);
+    assert!(!p.html.contains(r#"id="assessment-form""#));
+    let home = lab.app.get("/", &qm).await;
+    assert!(home.html.contains(r#"<span class="tile-n">1</span><span class="tile-label"><span aria-hidden="true">⚠</span> Sự không phù hợp đang mở"#));
 }

@@ -598,6 +598,34 @@ async fn a_technician_watches_a_balance_live_and_captures_a_stable_reading_for_a
     );
     screenshot(&c, "bench-captured-vi.png").await;
 
+    // Typed in by hand instead (a decimal comma is fine): the reason is required, and the
+    // API's answer is shown next to the field; with it, the value joins the table.
+    click(&c, "#point-half-max details.inline-form summary").await;
+    type_into(&c, "f-manual-half-max", "110,0001").await;
+    click(
+        &c,
+        "#point-half-max details.inline-form button[type=submit]",
+    )
+    .await;
+    wait_for_contains(
+        &c,
+        r#"#point-half-max [data-error-for="reason"]"#,
+        "Bắt buộc nhập.",
+    )
+    .await;
+    type_into(&c, "f-manual-reason-half-max", "Cổng RS-232 của cân bị lỗi").await;
+    click(
+        &c,
+        "#point-half-max details.inline-form button[type=submit]",
+    )
+    .await;
+    wait_for_text(&c, "#point-half-max .value-text", "110.0001 g").await;
+    let half = text_of(&c, "#point-half-max").await;
+    assert!(
+        half.contains("nhập tay: Cổng RS-232 của cân bị lỗi"),
+        "{half}"
+    );
+
     click(&c, "form.signout button").await;
     wait_for_path(&c, "/login?bye=1").await;
     c.close().await.unwrap();
