@@ -1266,24 +1266,8 @@ async fn return_run(
     caller.require(Permission::Review)?;
     let run = load_run(&state, &id).await?;
     check_reason("comment", &input.comment).map_err(AppError::Invalid)?;
-    state
-        .store
-        .transition_run(
-            &caller.actor(),
-            run.run_id,
-            &Transition {
-                from: &[status::SUBMITTED, status::APPROVED],
-                to: status::RETURNED,
-                action: "return",
-                comment: input.comment.trim(),
-                evaluation: None,
-                performed: None,
-                reviewed_by: None,
-            },
-        )
-        .await
-        .map_err(AppError::store)?;
-    Ok(Json(run_view(&state, run.run_id).await?))
+    let to = (&[status::SUBMITTED, status::APPROVED][..], status::RETURNED);
+    move_run(&state, &caller, &run, to, "return", &input.comment, None).await
 }
 
 async fn approve(
@@ -1300,24 +1284,18 @@ async fn approve(
             "the person who performed the run cannot review it".into(),
         ));
     }
-    state
-        .store
-        .transition_run(
-            &caller.actor(),
-            run.run_id,
-            &Transition {
-                from: &[status::SUBMITTED],
-                to: status::APPROVED,
-                action: "approve",
-                comment: input.comment.trim(),
-                evaluation: None,
-                performed: None,
-                reviewed_by: Some(caller.user.username.clone()),
-            },
-        )
-        .await
-        .map_err(AppError::store)?;
-    Ok(Json(run_view(&state, run.run_id).await?))
+    let reviewer = Some(caller.user.username.clone());
+    let to = (&[status::SUBMITTED][..], status::APPROVED);
+    move_run(
+        &state,
+        &caller,
+        &run,
+        to,
+        "approve",
+        &input.comment,
+        reviewer,
+    )
+    .await
 }
 
 async fn cancel(
@@ -1329,22 +1307,36 @@ async fn cancel(
     caller.require(Permission::Bench)?;
     let run = load_run(&state, &id).await?;
     check_reason("comment", &input.comment).map_err(AppError::Invalid)?;
+    let to = (&status::EDITABLE[..], status::CANCELLED);
+    move_run(&state, &caller, &run, to, "cancel", &input.comment, None).await
+}
+
+/// A review step that only moves the run (return, approve, cancel), with its comment.
+async fn move_run(
+    state: &AppState,
+    caller: &Caller,
+    run: &Run,
+    (from, to): (&[&str], &str),
+    action: &str,
+    comment: &str,
+    reviewed_by: Option<String>,
+) -> Result<Json<RunView>, AppError> {
     state
         .store
         .transition_run(
             &caller.actor(),
             run.run_id,
             &Transition {
-                from: &[status::RECEIVED, status::IN_PROGRESS, status::RETURNED],
-                to: status::CANCELLED,
-                action: "cancel",
-                comment: input.comment.trim(),
+                from,
+                to,
+                action,
+                comment: comment.trim(),
                 evaluation: None,
                 performed: None,
-                reviewed_by: None,
+                reviewed_by,
             },
         )
         .await
         .map_err(AppError::store)?;
-    Ok(Json(run_view(&state, run.run_id).await?))
+    Ok(Json(run_view(state, run.run_id).await?))
 }

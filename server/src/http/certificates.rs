@@ -310,7 +310,9 @@ pub struct CertificateView {
     pub supersedes: Option<String>,
 }
 
-fn state_of(c: &Certificate, day: NaiveDate) -> &'static str {
+/// The state of a certificate on `day`: `valid`, `expired`, `superseded`, `revoked`, or
+/// `issued` for a notice of failure (API, pages and the public page alike).
+pub(crate) fn state_of(c: &Certificate, day: NaiveDate) -> &'static str {
     match c.status.as_str() {
         "revoked" => "revoked",
         "superseded" => "superseded",

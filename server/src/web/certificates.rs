@@ -29,17 +29,6 @@ use crate::store::registry::PageRequest;
 /// Rows per page of the lists.
 const PER_PAGE: i64 = 25;
 
-/// The state of a certificate on `day`, as the API and the public page name it.
-fn state_of(c: &Certificate, day: NaiveDate) -> &'static str {
-    match c.status.as_str() {
-        "revoked" => "revoked",
-        "superseded" => "superseded",
-        _ if c.kind == "notice_of_failure" => "issued",
-        _ if c.valid_until.is_some_and(|v| v < day) => "expired",
-        _ => "valid",
-    }
-}
-
 /// A certificate's state as an icon and a word.
 #[must_use]
 pub fn state_badge(t: &Text, state: &str) -> Badge {
@@ -170,7 +159,7 @@ pub async fn list(
                 owner: p.owner,
                 issued_on: lang.date(c.issued_on),
                 valid_until: c.valid_until.map_or_else(|| "—".into(), |d| lang.date(d)),
-                badge: state_badge(t, state_of(c, day)),
+                badge: state_badge(t, crate::http::certificates::state_of(c, day)),
             }
         })
         .collect();
@@ -456,7 +445,7 @@ pub async fn show_nonconformity(
     for a in affected_of(&n) {
         // The certificate's state now, not when the record was opened.
         let badge = match state.store.certificate(a.certificate_id).await? {
-            Some(c) => state_badge(t, state_of(&c, day)),
+            Some(c) => state_badge(t, crate::http::certificates::state_of(&c, day)),
             None => state_badge(t, &a.status),
         };
         affected.push(AffectedRow {
