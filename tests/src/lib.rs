@@ -138,3 +138,74 @@ impl Drop for TestServer {
         }
     }
 }
+
+/// A child process killed (and reaped) when dropped, also when a test fails.
+#[derive(Debug)]
+pub struct Kill(pub std::process::Child);
+
+impl Drop for Kill {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// The first line a child printed on its standard output (its address, its banner).
+///
+/// # Panics
+/// When the child's standard output was not piped.
+pub fn first_line(child: &mut std::process::Child) -> String {
+    use std::io::BufRead as _;
+    let mut line = String::new();
+    std::io::BufReader::new(child.stdout.take().expect("stdout is piped"))
+        .read_line(&mut line)
+        .expect("the child's first line");
+    line.trim().to_owned()
+}
+
+/// A bench: `tdc-sim` as an MT-SICS balance on a pty in `dir` (stdin piped, for `load …` and
+/// `quit`) with `load` on the pan, and `tdc-bridge` (bridge `bench-1`, device `balance-1`,
+/// every 100 ms) sending to `server_url` with `token`. Returns (simulator, bridge).
+///
+/// # Panics
+/// When a binary cannot start.
+#[must_use]
+pub fn balance_bench(
+    dir: &std::path::Path,
+    server_url: &str,
+    token: &str,
+    load: &str,
+) -> (Kill, Kill) {
+    use std::process::{Command, Stdio};
+    let link = dir.join("balance");
+    let mut sim = Command::new(binary("tdc-sim"))
+        .args(["balance", "--protocol", "mt-sics", "--load", load, "--link"])
+        .arg(&link)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("tdc-sim starts");
+    assert!(first_line(&mut sim).starts_with("tdc-sim"));
+    let sim = Kill(sim);
+    let config = dir.join("bridge.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[bridge]\nid = \"bench-1\"\ndata_dir = \"{}\"\n[server]\nurl = \"{server_url}\"\ntoken = \"{token}\"\nbatch_size = 100\ntimeout_ms = 2000\n[outbox]\nmax_readings = 10000\n[[devices]]\nid = \"balance-1\"\nprofile = \"mettler-toledo-mt-sics\"\ninterval_ms = 100\n[devices.serial]\nport = \"{}\"\n",
+            dir.join("bridge-data").display(),
+            link.display()
+        ),
+    )
+    .expect("bridge configuration written");
+    let bridge = Kill(
+        Command::new(binary("tdc-bridge"))
+            .args(["run", "--config"])
+            .arg(&config)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("tdc-bridge starts"),
+    );
+    (sim, bridge)
+}

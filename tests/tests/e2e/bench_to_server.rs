@@ -2,28 +2,12 @@
 //! `tdc-bridge` → `tdc-server` on embedded SQLite. The server issues the device token through
 //! its CLI; readings land in its database once each, with their raw lines.
 
-use std::io::{BufRead, BufReader, Write};
-use std::process::{Child, Command, Stdio};
+use std::io::Write;
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use e2e_tests::binary;
+use e2e_tests::{Kill, binary, first_line};
 use server::store::Store;
-
-struct Kill(Child);
-impl Drop for Kill {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn first_line(child: &mut Child) -> String {
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    line.trim().to_owned()
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn readings_from_a_simulated_balance_reach_the_server_database() {
@@ -64,44 +48,7 @@ async fn readings_from_a_simulated_balance_reach_the_server_database() {
         .to_owned();
     let mut server = Kill(server);
 
-    let link = dir.path().join("balance");
-    let mut sim = Command::new(binary("tdc-sim"))
-        .args([
-            "balance",
-            "--protocol",
-            "mt-sics",
-            "--load",
-            "200 g",
-            "--link",
-        ])
-        .arg(&link)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    assert!(first_line(&mut sim).starts_with("tdc-sim"));
-    let mut sim = Kill(sim);
-
-    let config = dir.path().join("bridge.toml");
-    std::fs::write(
-        &config,
-        format!(
-            "[bridge]\nid = \"bench-1\"\ndata_dir = \"{}\"\n[server]\nurl = \"{url}\"\ntoken = \"{token}\"\nbatch_size = 100\ntimeout_ms = 2000\n[outbox]\nmax_readings = 10000\n[[devices]]\nid = \"balance-1\"\nprofile = \"mettler-toledo-mt-sics\"\ninterval_ms = 100\n[devices.serial]\nport = \"{}\"\n",
-            dir.path().join("bridge-data").display(),
-            link.display()
-        ),
-    )
-    .unwrap();
-    let bridge = Kill(
-        Command::new(binary("tdc-bridge"))
-            .args(["run", "--config"])
-            .arg(&config)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap(),
-    );
+    let (mut sim, bridge) = e2e_tests::balance_bench(dir.path(), &url, &token, "200 g");
 
     // Read the server's database beside it (SQLite allows a second reader).
     let store = Store::connect(&db_url).await.unwrap();

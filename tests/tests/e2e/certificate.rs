@@ -4,33 +4,17 @@
 //! PDF (its text read back with pdftotext) → DCC (valid against the PTB schema) → the public
 //! page says valid → `tdc-server certificate verify` agrees → an amendment supersedes it.
 
-use std::io::{BufRead, BufReader, Write};
-use std::process::{Child, Command, Stdio};
+use std::io::Write;
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use chrono::Days;
-use e2e_tests::{binary, signed_in_client};
+use e2e_tests::{Kill, binary, first_line, signed_in_client};
 use serde_json::{Value, json};
 use server::store::Store;
 use server::store::users::{NewUser, Role, UserUpdate};
 
-struct Kill(Child);
-impl Drop for Kill {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
 const PASSWORD: &str = "mật-khẩu-phòng-thí-nghiệm";
-
-fn first_line(child: &mut Child) -> String {
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    line.trim().to_owned()
-}
 
 async fn ok(resp: reqwest::Response, what: &str) -> Value {
     let status = resp.status();
@@ -146,43 +130,7 @@ async fn a_balance_is_verified_from_live_readings_to_a_signed_verifiable_certifi
     let _server = Kill(server);
     let addr: std::net::SocketAddr = url.trim_start_matches("http://").parse().unwrap();
 
-    let link = dir.path().join("balance");
-    let mut sim = Command::new(binary("tdc-sim"))
-        .args([
-            "balance",
-            "--protocol",
-            "mt-sics",
-            "--load",
-            "0 g",
-            "--link",
-        ])
-        .arg(&link)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    assert!(first_line(&mut sim).starts_with("tdc-sim"));
-    let mut sim = Kill(sim);
-    let config = dir.path().join("bridge.toml");
-    std::fs::write(
-        &config,
-        format!(
-            "[bridge]\nid = \"bench-1\"\ndata_dir = \"{}\"\n[server]\nurl = \"{url}\"\ntoken = \"{token}\"\nbatch_size = 100\ntimeout_ms = 2000\n[outbox]\nmax_readings = 10000\n[[devices]]\nid = \"balance-1\"\nprofile = \"mettler-toledo-mt-sics\"\ninterval_ms = 100\n[devices.serial]\nport = \"{}\"\n",
-            dir.path().join("bridge-data").display(),
-            link.display()
-        ),
-    )
-    .unwrap();
-    let _bridge = Kill(
-        Command::new(binary("tdc-bridge"))
-            .args(["run", "--config"])
-            .arg(&config)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap(),
-    );
+    let (mut sim, _bridge) = e2e_tests::balance_bench(dir.path(), &url, &token, "0 g");
     stable_near(
         &store,
         0.0,
