@@ -338,8 +338,13 @@ pub fn from_toml<T: DeserializeOwned>(text: &str) -> Result<T, Problems> {
 
 /// Deserializes JSON into `T`; a problem names the field's path and the line.
 pub fn from_json<T: DeserializeOwned>(text: &str) -> Result<T, Problems> {
+    // Good input takes the direct path; only a failure is read again to learn where it failed
+    // (tracking the path costs as much as the parse itself, on every batch of readings).
+    if let Ok(v) = serde_json::from_str(text) {
+        return Ok(v);
+    }
     let de = &mut serde_json::Deserializer::from_str(text);
-    serde_path_to_error::deserialize::<_, T>(de).map_err(|e| {
+    let value = serde_path_to_error::deserialize::<_, T>(&mut *de).map_err(|e| {
         let inner = e.inner();
         let mut path = e.path().to_string();
         if path == "." {
@@ -365,7 +370,15 @@ pub fn from_json<T: DeserializeOwned>(text: &str) -> Result<T, Problems> {
             message: clean_message(&message),
             line: Some(inner.line()),
         }])
-    })
+    })?;
+    de.end().map_err(|e| {
+        Problems(vec![Problem {
+            path: String::new(),
+            message: "not valid JSON: text after the end of the document".into(),
+            line: Some(e.line()),
+        }])
+    })?;
+    Ok(value)
 }
 
 /// Removes the node at `path` from the document; false when nothing could be removed.
@@ -468,6 +481,24 @@ mod tests {
     struct Point {
         nominal: String,
         repeats: u32,
+    }
+
+    #[test]
+    fn json_problems_name_the_field_and_trailing_text_is_refused() {
+        let ok: Doc =
+            from_json(r#"{"name": "x", "points": [{"nominal": "1 g", "repeats": 2}]}"#).unwrap();
+        assert_eq!(ok.points.len(), 1);
+        let p = from_json::<Doc>(
+            "{\"name\": \"x\",\n \"points\": [{\"nominal\": \"1 g\", \"repeats\": -2}]}",
+        )
+        .unwrap_err();
+        assert_eq!(
+            p.iter().next().map(|p| (p.path.as_str(), p.line)),
+            Some(("points[0].repeats", Some(2))),
+            "{p}"
+        );
+        let p = from_json::<Doc>(r#"{"name": "x", "points": []} {"again": 1}"#).unwrap_err();
+        assert!(p.to_string().contains("text after the end"), "{p}");
     }
 
     #[test]

@@ -143,19 +143,27 @@ fn verdict(o: Option<Outcome>) -> Option<Verdict> {
     })
 }
 
-/// The decimals of the results of a run: those of the resolution parameter `d` (or `e`) in the
-/// procedure's unit, or finer when U needs it.
-fn result_decimals(s: &Sources<'_>, points: &[&PointResult]) -> usize {
-    let unit = s.profile.unit;
-    let resolution = ["d", "e"]
+/// The decimals of an instrument's resolution: its parameter `d` (or `e`) expressed in `unit`.
+#[must_use]
+pub fn resolution_decimals(
+    unit: calibration_profiles::units::Unit,
+    params: &std::collections::BTreeMap<String, String>,
+) -> Option<usize> {
+    ["d", "e"]
         .iter()
-        .filter_map(|k| s.data.params.get(*k))
+        .filter_map(|k| params.get(*k))
         .find_map(|t| {
             calibration_profiles::units::Quantity::parse(t)
                 .ok()
                 .and_then(|q| q.to(unit).ok())
         })
-        .map_or(0, |q| decimals_for(q.value));
+        .map(|q| decimals_for(q.value))
+}
+
+/// The decimals of the results of a run: those of the resolution parameter `d` (or `e`) in the
+/// procedure's unit, or finer when U needs it.
+fn result_decimals(s: &Sources<'_>, points: &[&PointResult]) -> usize {
+    let resolution = resolution_decimals(s.profile.unit, &s.data.params).unwrap_or(0);
     let u = points
         .iter()
         .map(|p| round_uncertainty(p.expanded_uncertainty).1)

@@ -2,6 +2,8 @@
 //! JSON), amendments and revocations; nonconformities; due-date lists; and the public
 //! verification page `/v/{token}` the QR code points to.
 
+use std::sync::Arc;
+
 use askama::Template;
 use axum::Json;
 use axum::Router;
@@ -28,7 +30,8 @@ use crate::issue::{
 };
 use crate::signing::Signature;
 use crate::store::certificates::{
-    Affected, Certificate, CertificateQuery, InstrumentOutcome, NewCertificate, Nonconformity,
+    Affected, Certificate, CertificateQuery, CertificateStanding, InstrumentOutcome,
+    NewCertificate, Nonconformity,
 };
 use crate::store::registry::{Instrument, InstrumentQuery, Page};
 
@@ -313,11 +316,20 @@ pub struct CertificateView {
 /// The state of a certificate on `day`: `valid`, `expired`, `superseded`, `revoked`, or
 /// `issued` for a notice of failure (API, pages and the public page alike).
 pub(crate) fn state_of(c: &Certificate, day: NaiveDate) -> &'static str {
-    match c.status.as_str() {
+    state_from(&c.status, &c.kind, c.valid_until, day)
+}
+
+fn state_from(
+    status: &str,
+    kind: &str,
+    valid_until: Option<NaiveDate>,
+    day: NaiveDate,
+) -> &'static str {
+    match status {
         "revoked" => "revoked",
         "superseded" => "superseded",
-        _ if c.kind == "notice_of_failure" => "issued",
-        _ if c.valid_until.is_some_and(|v| v < day) => "expired",
+        _ if kind == "notice_of_failure" => "issued",
+        _ if valid_until.is_some_and(|v| v < day) => "expired",
         _ => "valid",
     }
 }
@@ -705,6 +717,7 @@ async fn amend(
         .amend_certificate(&caller.actor(), &new, None)
         .await
         .map_err(AppError::store)?;
+    state.public_cache.forget(&old.token);
     Ok((
         StatusCode::CREATED,
         Json(certificate_view(&state, cert).await?),
@@ -733,6 +746,7 @@ async fn revoke(
         .revoke_certificate(&caller.actor(), c.certificate_id, input.reason.trim())
         .await
         .map_err(AppError::store)?;
+    state.public_cache.forget(&c.token);
     Ok(Json(certificate_view(&state, c).await?))
 }
 
@@ -953,7 +967,7 @@ fn write_due_row(w: &mut csv::Writer<Vec<u8>>, i: &Instrument) -> csv::Result<()
 }
 
 /// The public verification page.
-#[derive(Template)]
+#[derive(Clone, Template)]
 #[template(path = "verify.html")]
 struct VerifyPage {
     en: bool,
@@ -980,6 +994,62 @@ struct VerifyPage {
 
 fn date_vi(d: NaiveDate) -> String {
     d.format("%d/%m/%Y").to_string()
+}
+
+/// How long the public page trusts what it last read of a certificate's standing (revoked,
+/// superseded) when another server process could have changed it. Changes made through this
+/// process show at once.
+const STANDING_TTL: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// Most certificates whose public page is kept ready; beyond, the cache starts afresh.
+const PUBLIC_CACHE_ENTRIES: usize = 50_000;
+
+/// The public pages' memory. What an issued certificate says and whether its signature holds
+/// never change (the database refuses any change of its content, keys are never altered), so
+/// both are worked out once per certificate; only its standing is read again, at most every
+/// [`STANDING_TTL`]; validity against today's date is judged on every request.
+#[derive(Default)]
+pub struct PublicCache {
+    entries: std::sync::Mutex<std::collections::HashMap<String, Arc<CachedPage>>>,
+}
+
+impl std::fmt::Debug for PublicCache {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let n = self.entries.lock().map_or(0, |e| e.len());
+        write!(f, "PublicCache({n} certificates)")
+    }
+}
+
+struct CachedPage {
+    /// The page in Vietnamese and in English, standing as last read.
+    vi: VerifyPage,
+    en: VerifyPage,
+    kind: String,
+    valid_until: Option<NaiveDate>,
+    standing: CertificateStanding,
+    read_at: std::time::Instant,
+}
+
+impl PublicCache {
+    fn get(&self, token: &str) -> Option<Arc<CachedPage>> {
+        self.entries.lock().ok()?.get(token).cloned()
+    }
+
+    fn put(&self, token: &str, page: CachedPage) {
+        if let Ok(mut e) = self.entries.lock() {
+            if e.len() >= PUBLIC_CACHE_ENTRIES {
+                e.clear();
+            }
+            e.insert(token.to_owned(), Arc::new(page));
+        }
+    }
+
+    /// Drops what is known of a certificate (it was just revoked or amended).
+    pub fn forget(&self, token: &str) {
+        if let Ok(mut e) = self.entries.lock() {
+            e.remove(token);
+        }
+    }
 }
 
 /// `GET /v/{token}`: what the certificate prints, its state, and whether its signature
@@ -1034,96 +1104,153 @@ pub struct LangParam {
     pub lang: Option<String>,
 }
 
-async fn public_view(state: &AppState, token: &str, en: bool) -> Result<VerifyPage, AppError> {
-    let css = crate::web::assets::url("app.css");
-    let empty = VerifyPage {
-        en,
-        found: false,
-        number: String::new(),
-        kind_vi: "",
-        kind_en: "",
-        instrument: String::new(),
-        model: String::new(),
-        serial: String::new(),
-        owner: String::new(),
-        issued_on: String::new(),
-        valid_until: String::new(),
-        stamp: String::new(),
-        verdict_vi: "",
-        verdict_en: "",
-        state: "unknown",
-        signature_valid: false,
-        key_id: String::new(),
-        superseded_by: String::new(),
-        revoke_reason: String::new(),
-        css: css.clone(),
-    };
-    if token.len() != 32 || !token.chars().all(|c| c.is_ascii_hexdigit()) {
-        return Ok(empty);
+impl VerifyPage {
+    fn not_found(en: bool) -> Self {
+        Self {
+            en,
+            found: false,
+            number: String::new(),
+            kind_vi: "",
+            kind_en: "",
+            instrument: String::new(),
+            model: String::new(),
+            serial: String::new(),
+            owner: String::new(),
+            issued_on: String::new(),
+            valid_until: String::new(),
+            stamp: String::new(),
+            verdict_vi: "",
+            verdict_en: "",
+            state: "unknown",
+            signature_valid: false,
+            key_id: String::new(),
+            superseded_by: String::new(),
+            revoke_reason: String::new(),
+            css: crate::web::assets::url("app.css"),
+        }
     }
+
+    /// The page of a found certificate, in one language; its standing is filled in per request.
+    fn of(doc: &CertificateDocument, view: &CertificateView, en: bool) -> Self {
+        let (kind_vi, kind_en) = match doc.kind {
+            DocumentKind::VerificationCertificate => {
+                ("Giấy chứng nhận kiểm định", "Verification certificate")
+            }
+            DocumentKind::CalibrationCertificate => {
+                ("Giấy chứng nhận hiệu chuẩn", "Calibration certificate")
+            }
+            DocumentKind::NoticeOfFailure => (
+                "Thông báo kết quả kiểm định không đạt",
+                "Notice of verification failure",
+            ),
+            DocumentKind::VerificationRecord => ("Biên bản kiểm định", "Verification record"),
+        };
+        let (verdict_vi, verdict_en) = match doc.conclusion.as_ref().map(|c| c.verdict) {
+            Some(tdc_certificate::Verdict::Pass) => ("Đạt yêu cầu", "Passed"),
+            Some(tdc_certificate::Verdict::Fail) => ("Không đạt yêu cầu", "Failed"),
+            None => ("", ""),
+        };
+        Self {
+            found: true,
+            number: doc.number.clone(),
+            kind_vi,
+            kind_en,
+            instrument: if en {
+                doc.instrument
+                    .name
+                    .en
+                    .clone()
+                    .unwrap_or_else(|| doc.instrument.name.vi.clone())
+            } else {
+                doc.instrument.name.vi.clone()
+            },
+            model: doc.instrument.model.clone(),
+            serial: doc.instrument.serial.clone(),
+            owner: doc.owner.name.clone(),
+            issued_on: date_vi(doc.issue_date),
+            valid_until: doc.valid_until.map(date_vi).unwrap_or_default(),
+            stamp: doc.stamp_number.clone().unwrap_or_default(),
+            verdict_vi,
+            verdict_en,
+            signature_valid: view.signature_valid,
+            key_id: view.certificate.key_id.clone(),
+            ..Self::not_found(en)
+        }
+    }
+}
+
+/// Reads a certificate in full, checks its signature once, and keeps the result.
+async fn load_public(state: &AppState, token: &str) -> Result<Option<Arc<CachedPage>>, AppError> {
     let Some(c) = state
         .store
         .certificate_by_token(token)
         .await
         .map_err(AppError::store)?
     else {
-        return Ok(empty);
+        return Ok(None);
     };
     let view = certificate_view(state, c).await?;
     let doc: CertificateDocument =
         serde_json::from_str(&view.certificate.content).map_err(internal)?;
-    let (kind_vi, kind_en) = match doc.kind {
-        DocumentKind::VerificationCertificate => {
-            ("Giấy chứng nhận kiểm định", "Verification certificate")
-        }
-        DocumentKind::CalibrationCertificate => {
-            ("Giấy chứng nhận hiệu chuẩn", "Calibration certificate")
-        }
-        DocumentKind::NoticeOfFailure => (
-            "Thông báo kết quả kiểm định không đạt",
-            "Notice of verification failure",
-        ),
-        DocumentKind::VerificationRecord => ("Biên bản kiểm định", "Verification record"),
-    };
-    let (verdict_vi, verdict_en) = match doc.conclusion.as_ref().map(|c| c.verdict) {
-        Some(tdc_certificate::Verdict::Pass) => ("Đạt yêu cầu", "Passed"),
-        Some(tdc_certificate::Verdict::Fail) => ("Không đạt yêu cầu", "Failed"),
-        None => ("", ""),
-    };
-    let state_str = match view.state.as_str() {
-        "valid" => "valid",
-        "expired" => "expired",
-        "superseded" => "superseded",
-        "revoked" => "revoked",
-        _ => "issued",
-    };
-    Ok(VerifyPage {
-        found: true,
-        number: doc.number.clone(),
-        kind_vi,
-        kind_en,
-        instrument: if en {
-            doc.instrument
-                .name
-                .en
-                .clone()
-                .unwrap_or_else(|| doc.instrument.name.vi.clone())
-        } else {
-            doc.instrument.name.vi.clone()
+    let c = &view.certificate;
+    let page = CachedPage {
+        vi: VerifyPage::of(&doc, &view, false),
+        en: VerifyPage::of(&doc, &view, true),
+        kind: c.kind.clone(),
+        valid_until: c.valid_until,
+        standing: CertificateStanding {
+            status: c.status.clone(),
+            revoke_reason: c.revoke_reason.clone(),
+            superseded_by: view.superseded_by.clone(),
         },
-        model: doc.instrument.model.clone(),
-        serial: doc.instrument.serial.clone(),
-        owner: doc.owner.name.clone(),
-        issued_on: date_vi(doc.issue_date),
-        valid_until: doc.valid_until.map(date_vi).unwrap_or_default(),
-        stamp: doc.stamp_number.clone().unwrap_or_default(),
-        verdict_vi,
-        verdict_en,
-        state: state_str,
-        signature_valid: view.signature_valid,
-        key_id: view.certificate.key_id.clone(),
-        superseded_by: view.superseded_by.clone().unwrap_or_default(),
-        revoke_reason: view.certificate.revoke_reason.clone().unwrap_or_default(),
-        ..empty
-    })
+        read_at: std::time::Instant::now(),
+    };
+    state.public_cache.put(token, page);
+    Ok(state.public_cache.get(token))
+}
+
+async fn public_view(state: &AppState, token: &str, en: bool) -> Result<VerifyPage, AppError> {
+    if token.len() != 32 || !token.chars().all(|c| c.is_ascii_hexdigit()) {
+        return Ok(VerifyPage::not_found(en));
+    }
+    let cached = match state.public_cache.get(token) {
+        Some(c) if c.read_at.elapsed() < STANDING_TTL => Some(c),
+        Some(c) => {
+            let standing = state
+                .store
+                .certificate_standing(token)
+                .await
+                .map_err(AppError::store)?;
+            if let Some(standing) = standing {
+                state.public_cache.put(
+                    token,
+                    CachedPage {
+                        vi: c.vi.clone(),
+                        en: c.en.clone(),
+                        kind: c.kind.clone(),
+                        valid_until: c.valid_until,
+                        standing,
+                        read_at: std::time::Instant::now(),
+                    },
+                );
+            } else {
+                state.public_cache.forget(token);
+            }
+            state.public_cache.get(token)
+        }
+        None => load_public(state, token).await?,
+    };
+    let Some(cached) = cached else {
+        return Ok(VerifyPage::not_found(en));
+    };
+    let mut page = if en {
+        cached.en.clone()
+    } else {
+        cached.vi.clone()
+    };
+    let standing = &cached.standing;
+    page.state = state_from(&standing.status, &cached.kind, cached.valid_until, today());
+    page.superseded_by = standing.superseded_by.clone().unwrap_or_default();
+    page.revoke_reason = standing.revoke_reason.clone().unwrap_or_default();
+    Ok(page)
 }

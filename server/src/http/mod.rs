@@ -106,6 +106,8 @@ pub struct AppState {
     pub renderer: Arc<tdc_certificate::Renderer>,
     /// Requests per address to the public verification pages.
     pub public_limiter: Arc<session::RateLimiter>,
+    /// Public verification pages kept ready.
+    pub public_cache: Arc<certificates::PublicCache>,
 }
 
 impl AppState {
@@ -134,6 +136,7 @@ impl AppState {
             public_limiter: Arc::new(session::RateLimiter::new(
                 cfg.certificates.verify_rate_per_minute,
             )),
+            public_cache: Arc::default(),
         }
     }
 

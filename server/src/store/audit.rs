@@ -6,8 +6,10 @@
 //! time at microsecond precision. Changing, inserting or removing any entry breaks the chain
 //! from that entry on; [`verify`] names the first broken one.
 //!
-//! Appends are serialised: SQLite write transactions begin `IMMEDIATE`; PostgreSQL takes a
-//! transaction-scoped advisory lock before reading the last hash.
+//! The chain stays linear under concurrent writers without a lock: an entry takes the id after
+//! its predecessor's and is inserted only if that predecessor is the database's last entry, so
+//! no entry ever gets two successors (see [`append`]). Triggers refuse changing or deleting
+//! entries; the hashes catch whoever gets past them.
 
 use chrono::{DateTime, SubsecRound, Utc};
 use serde_json::Value;
@@ -18,9 +20,6 @@ use crate::{on_db, on_tx};
 
 /// Hash the first entry chains to.
 pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
-
-/// Arbitrary constant naming the audit chain's advisory lock in PostgreSQL.
-const PG_AUDIT_LOCK: i64 = 0x7dc_a0d1;
 
 /// One change to record.
 #[derive(Debug, Clone)]
@@ -52,22 +51,38 @@ pub struct Entry {
 /// JSON with object keys sorted at every level, no insignificant whitespace.
 #[must_use]
 pub fn canonical(v: &Value) -> String {
-    fn sorted(v: &Value) -> Value {
+    fn write(v: &Value, out: &mut String) {
         match v {
             Value::Object(m) => {
-                let mut keys: Vec<&String> = m.keys().collect();
-                keys.sort();
-                Value::Object(
-                    keys.into_iter()
-                        .map(|k| (k.clone(), sorted(&m[k])))
-                        .collect(),
-                )
+                let mut entries: Vec<(&String, &Value)> = m.iter().collect();
+                entries.sort_unstable_by(|a, b| a.0.cmp(b.0));
+                out.push('{');
+                for (i, (k, v)) in entries.into_iter().enumerate() {
+                    if i > 0 {
+                        out.push(',');
+                    }
+                    out.push_str(&Value::String(k.clone()).to_string());
+                    out.push(':');
+                    write(v, out);
+                }
+                out.push('}');
             }
-            Value::Array(a) => Value::Array(a.iter().map(sorted).collect()),
-            other => other.clone(),
+            Value::Array(a) => {
+                out.push('[');
+                for (i, v) in a.iter().enumerate() {
+                    if i > 0 {
+                        out.push(',');
+                    }
+                    write(v, out);
+                }
+                out.push(']');
+            }
+            scalar => out.push_str(&scalar.to_string()),
         }
     }
-    sorted(v).to_string()
+    let mut out = String::with_capacity(256);
+    write(v, &mut out);
+    out
 }
 
 fn time_text(at: &DateTime<Utc>) -> String {
@@ -87,72 +102,141 @@ pub struct Content<'a> {
     pub reason: Option<&'a str>,
 }
 
-/// The hash of an entry given its predecessor's hash.
+/// The hash of an entry given its predecessor's hash: SHA-256 over the predecessor's hash, a
+/// line feed and the entry as canonical JSON, whose `before` and `after` are the stored
+/// canonical JSON texts themselves (so a changed byte anywhere changes the hash).
 #[must_use]
 pub fn entry_hash(prev_hash: &str, c: &Content<'_>) -> String {
-    let parse = |s: Option<&str>| {
-        s.map_or(Value::Null, |t| {
-            serde_json::from_str(t).unwrap_or_else(|_| Value::String(t.to_owned()))
-        })
-    };
-    let body = serde_json::json!({
-        "action": c.action,
-        "actor": c.actor,
-        "after": parse(c.after),
-        "at": time_text(c.at),
-        "before": parse(c.before),
-        "entity": c.entity,
-        "entity_id": c.entity_id,
-        "reason": c.reason,
-    });
+    let text = |s: &str| Value::String(s.to_owned()).to_string();
+    let raw = |s: Option<&str>| s.unwrap_or("null").to_owned();
+    // Keys in sorted order, as `canonical` would put them.
+    let body = format!(
+        "{{\"action\":{},\"actor\":{},\"after\":{},\"at\":{},\"before\":{},\"entity\":{},\"entity_id\":{},\"reason\":{}}}",
+        text(c.action),
+        text(c.actor),
+        raw(c.after),
+        text(&time_text(c.at)),
+        raw(c.before),
+        text(c.entity),
+        text(c.entity_id),
+        c.reason.map_or_else(|| "null".to_owned(), text),
+    );
     let mut h = Sha256::new();
     h.update(prev_hash.as_bytes());
     h.update(b"\n");
-    h.update(canonical(&body).as_bytes());
+    h.update(body.as_bytes());
     hex::encode(h.finalize())
 }
 
-/// Appends an entry inside the caller's transaction.
-pub async fn append(tx: &mut Tx, actor: &str, change: Change<'_>) -> Result<(), StoreError> {
-    if let Tx::Postgres(c) = tx {
-        sqlx::query("SELECT pg_advisory_xact_lock($1)")
-            .bind(PG_AUDIT_LOCK)
-            .execute(&mut **c)
-            .await?;
+/// The last entry of the chain: its id and hash.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Head {
+    pub id: i64,
+    pub hash: String,
+}
+
+/// The chain's head as this process last committed or read it, shared by a store's clones.
+/// A stale hint (another process appended, or a transaction that used it rolled back) costs one
+/// extra read, never a broken chain: [`append`] only inserts an entry whose predecessor is the
+/// database's current last entry.
+#[derive(Debug, Clone, Default)]
+pub struct HeadHint(std::sync::Arc<std::sync::Mutex<Option<Head>>>);
+
+impl HeadHint {
+    fn get(&self) -> Option<Head> {
+        self.0.lock().map_or(None, |h| h.clone())
     }
-    let prev: Option<String> = on_tx!(tx, c => sqlx::query_scalar("SELECT hash FROM audit_entry ORDER BY audit_entry_id DESC LIMIT 1").fetch_optional(&mut **c).await)?;
-    let prev = prev.unwrap_or_else(|| GENESIS.to_owned());
-    // Microseconds: what both backends store exactly, so the hash can be recomputed.
-    let at = Utc::now().trunc_subsecs(6);
+
+    /// Remembers `head` unless a later entry is already remembered.
+    pub(crate) fn advance(&self, head: Head) {
+        if let Ok(mut h) = self.0.lock()
+            && h.as_ref().is_none_or(|old| old.id < head.id)
+        {
+            *h = Some(head);
+        }
+    }
+
+    fn forget(&self) {
+        if let Ok(mut h) = self.0.lock() {
+            *h = None;
+        }
+    }
+}
+
+/// How many times an append re-reads the head when other writers keep moving it.
+const APPEND_ATTEMPTS: usize = 16;
+
+/// The entry takes the id after its predecessor's (`$1`) and is inserted only if its
+/// predecessor `$10` is the database's last entry (or the chain is empty and `$10` is the
+/// genesis hash). Two writers linking to the same entry both want the same id: the primary key
+/// lets one in, even when a concurrent PostgreSQL transaction committed after this statement's
+/// snapshot was taken. No row inserted means the head moved: re-read it and try again.
+const INSERT_LINKED: &str = "INSERT INTO audit_entry (audit_entry_id, at, actor, entity, entity_id, action, before, after, reason, prev_hash, hash) \
+     SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11 \
+     WHERE COALESCE((SELECT hash FROM audit_entry ORDER BY audit_entry_id DESC LIMIT 1), $12) = $10 \
+     ON CONFLICT (audit_entry_id) DO NOTHING";
+
+async fn read_head(tx: &mut Tx) -> Result<Option<Head>, StoreError> {
+    let row: Option<(i64, String)> = on_tx!(tx, c => sqlx::query_as("SELECT audit_entry_id, hash FROM audit_entry ORDER BY audit_entry_id DESC LIMIT 1").fetch_optional(&mut **c).await)?;
+    Ok(row.map(|(id, hash)| Head { id, hash }))
+}
+
+/// Appends an entry inside the caller's transaction: one statement when the remembered head is
+/// current, which keeps the trail's cost to a small part of the write it records.
+pub async fn append(tx: &mut Tx, actor: &str, change: Change<'_>) -> Result<(), StoreError> {
     let before = change.before.as_ref().map(canonical);
     let after = change.after.as_ref().map(canonical);
-    let hash = entry_hash(
-        &prev,
-        &Content {
-            at: &at,
-            actor,
-            entity: change.entity,
-            entity_id: &change.entity_id,
-            action: change.action,
-            before: before.as_deref(),
-            after: after.as_deref(),
-            reason: change.reason.as_deref(),
-        },
-    );
-    on_tx!(tx, c => sqlx::query("INSERT INTO audit_entry (at, actor, entity, entity_id, action, before, after, reason, prev_hash, hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)")
-        .bind(at)
-        .bind(actor)
-        .bind(change.entity)
-        .bind(&change.entity_id)
-        .bind(change.action)
-        .bind(&before)
-        .bind(&after)
-        .bind(&change.reason)
-        .bind(&prev)
-        .bind(&hash)
-        .execute(&mut **c)
-        .await.map(|_| ()))?;
-    Ok(())
+    let mut head = match &tx.audit_head {
+        Some(h) => Some(h.clone()),
+        None => tx.head_hint.get(),
+    };
+    for _ in 0..APPEND_ATTEMPTS {
+        let prev = head
+            .as_ref()
+            .map_or(GENESIS, |h| h.hash.as_str())
+            .to_owned();
+        // Microseconds: what both backends store exactly, so the hash can be recomputed.
+        let at = Utc::now().trunc_subsecs(6);
+        let hash = entry_hash(
+            &prev,
+            &Content {
+                at: &at,
+                actor,
+                entity: change.entity,
+                entity_id: &change.entity_id,
+                action: change.action,
+                before: before.as_deref(),
+                after: after.as_deref(),
+                reason: change.reason.as_deref(),
+            },
+        );
+        let id = head.as_ref().map_or(1, |h| h.id + 1);
+        let inserted = on_tx!(tx, c => sqlx::query(INSERT_LINKED)
+            .bind(id)
+            .bind(at)
+            .bind(actor)
+            .bind(change.entity)
+            .bind(&change.entity_id)
+            .bind(change.action)
+            .bind(&before)
+            .bind(&after)
+            .bind(&change.reason)
+            .bind(&prev)
+            .bind(&hash)
+            .bind(GENESIS)
+            .execute(&mut **c)
+            .await
+            .map(|r| r.rows_affected()))?;
+        if inserted == 1 {
+            tx.audit_head = Some(Head { id, hash });
+            return Ok(());
+        }
+        tx.head_hint.forget();
+        head = read_head(tx).await?;
+    }
+    Err(StoreError::State(
+        "the audit trail is under heavy concurrent writing; try again".into(),
+    ))
 }
 
 /// Result of walking the chain.
@@ -256,4 +340,68 @@ pub async fn list(store: &Store, f: &Filter) -> Result<Vec<Entry>, StoreError> {
             .push_bind(f.limit.clamp(1, 1000));
         qb.build_query_as::<Entry>().fetch_all(db).await
     })?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The format as defined in the module's documentation, written the slow, obvious way:
+    /// the entry as a JSON value with `before`/`after` as values, keys sorted at every level.
+    fn defined_hash(prev: &str, c: &Content<'_>) -> String {
+        let value = |s: Option<&str>| s.map_or(Value::Null, |t| serde_json::from_str(t).unwrap());
+        let mut fields = serde_json::Map::new();
+        fields.insert("reason".into(), serde_json::json!(c.reason));
+        fields.insert("entity_id".into(), c.entity_id.into());
+        fields.insert("entity".into(), c.entity.into());
+        fields.insert("before".into(), value(c.before));
+        fields.insert("at".into(), time_text(c.at).into());
+        fields.insert("after".into(), value(c.after));
+        fields.insert("actor".into(), c.actor.into());
+        fields.insert("action".into(), c.action.into());
+        let mut keys: Vec<String> = fields.keys().cloned().collect();
+        keys.sort();
+        assert_eq!(keys[0], "action");
+        let mut h = Sha256::new();
+        h.update(prev.as_bytes());
+        h.update(b"\n");
+        h.update(canonical(&Value::Object(fields)).as_bytes());
+        hex::encode(h.finalize())
+    }
+
+    #[test]
+    fn canonical_sorts_keys_at_every_level_and_escapes() {
+        let v = serde_json::json!({"z": 1, "a": {"y": [{"b": 2.5, "a": null}], "x": "Đông \"Kinh\"\n"}});
+        assert_eq!(
+            canonical(&v),
+            r#"{"a":{"x":"Đông \"Kinh\"\n","y":[{"a":null,"b":2.5}]},"z":1}"#
+        );
+    }
+
+    #[test]
+    fn the_fast_hash_is_the_defined_one() {
+        let at = DateTime::parse_from_rfc3339("2026-11-24T08:15:30.123456Z")
+            .unwrap()
+            .with_timezone(&Utc);
+        let after = canonical(&serde_json::json!({
+            "serial": "ABC-01", "owner": {"name": "Chợ Đông Kinh", "id": 7}, "e": 0.01, "tags": ["a", "b"]
+        }));
+        let before = canonical(&serde_json::json!({"status": "in_use", "note": "tab\tquote\""}));
+        for (before, reason) in [
+            (None, None),
+            (Some(before.as_str()), Some("sửa lỗi \"nhập\"")),
+        ] {
+            let c = Content {
+                at: &at,
+                actor: "kỹ thuật viên",
+                entity: "instrument",
+                entity_id: "0193-…",
+                action: "update",
+                before,
+                after: Some(&after),
+                reason,
+            };
+            assert_eq!(entry_hash(GENESIS, &c), defined_hash(GENESIS, &c));
+        }
+    }
 }

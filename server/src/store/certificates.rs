@@ -55,6 +55,16 @@ pub struct Certificate {
     pub created_at: DateTime<Utc>,
 }
 
+/// What can still change about an issued certificate.
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+pub struct CertificateStanding {
+    /// `issued`, `superseded` or `revoked`.
+    pub status: String,
+    pub revoke_reason: Option<String>,
+    /// The number of the certificate that replaced it.
+    pub superseded_by: Option<String>,
+}
+
 /// A certificate ready to be stored (numbered, signed).
 #[derive(Debug, Clone, PartialEq)]
 pub struct NewCertificate {
@@ -265,6 +275,17 @@ impl Store {
         let sql = format!("{CERT_COLUMNS} WHERE number = $1");
         Ok(
             on_db!(self, db => sqlx::query_as::<_, Certificate>(sqlx::AssertSqlSafe(sql.clone())).bind(number).fetch_optional(db).await)?,
+        )
+    }
+
+    /// The standing of the certificate with this public token, in one light query.
+    pub async fn certificate_standing(
+        &self,
+        token: &str,
+    ) -> Result<Option<CertificateStanding>, StoreError> {
+        Ok(
+            on_db!(self, db => sqlx::query_as::<_, CertificateStanding>("SELECT c.status, c.revoke_reason, s.number AS superseded_by FROM certificate c LEFT JOIN certificate s ON s.certificate_id = c.superseded_by_id WHERE c.token = $1")
+            .bind(token).fetch_optional(db).await)?,
         )
     }
 

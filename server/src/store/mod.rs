@@ -68,16 +68,25 @@ pub enum Db {
 }
 
 /// A transaction of either backend.
-pub enum Tx {
+#[derive(Debug)]
+pub enum Conn {
     Sqlite(sqlx::Transaction<'static, sqlx::Sqlite>),
     Postgres(sqlx::Transaction<'static, sqlx::Postgres>),
 }
 
+/// A write transaction: the connection, and the audit chain's head after this transaction's
+/// own entries (it becomes the store's remembered head once the transaction commits).
+pub struct Tx {
+    pub(crate) conn: Conn,
+    pub(crate) audit_head: Option<audit::Head>,
+    head_hint: audit::HeadHint,
+}
+
 impl std::fmt::Debug for Tx {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(match self {
-            Tx::Sqlite(_) => "Tx::Sqlite",
-            Tx::Postgres(_) => "Tx::Postgres",
+        f.write_str(match self.conn {
+            Conn::Sqlite(_) => "Tx::Sqlite",
+            Conn::Postgres(_) => "Tx::Postgres",
         })
     }
 }
@@ -97,9 +106,9 @@ macro_rules! on_db {
 #[macro_export]
 macro_rules! on_tx {
     ($tx:expr, $c:ident => $body:expr) => {
-        match $tx {
-            $crate::store::Tx::Sqlite($c) => $body,
-            $crate::store::Tx::Postgres($c) => $body,
+        match &mut ($tx).conn {
+            $crate::store::Conn::Sqlite($c) => $body,
+            $crate::store::Conn::Postgres($c) => $body,
         }
     };
 }
@@ -108,6 +117,9 @@ macro_rules! on_tx {
 #[derive(Debug, Clone)]
 pub struct Store {
     pub(crate) db: Db,
+    /// The audit chain's last entry as this process last saw it: saves reading it before
+    /// every append. Only a hint; the database has the last word (see [`audit::append`]).
+    audit_head: audit::HeadHint,
 }
 
 impl Store {
@@ -140,6 +152,7 @@ impl Store {
                 .await?;
             Ok(Self {
                 db: Db::Sqlite(pool),
+                audit_head: audit::HeadHint::default(),
             })
         } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             let pool = PgPoolOptions::new()
@@ -149,6 +162,7 @@ impl Store {
                 .await?;
             Ok(Self {
                 db: Db::Postgres(pool),
+                audit_head: audit::HeadHint::default(),
             })
         } else {
             let scheme = url.split(':').next().unwrap_or_default();
@@ -174,13 +188,29 @@ impl Store {
         }
     }
 
-    /// Starts a write transaction. SQLite takes its write lock at once (`BEGIN IMMEDIATE`) so
-    /// that two writers never both read the audit chain's last hash.
+    /// Starts a write transaction. SQLite takes its write lock at once (`BEGIN IMMEDIATE`):
+    /// writers queue at the start instead of failing on a lock upgrade half-way.
     pub async fn begin(&self) -> Result<Tx, StoreError> {
-        Ok(match &self.db {
-            Db::Sqlite(p) => Tx::Sqlite(p.begin_with("BEGIN IMMEDIATE").await?),
-            Db::Postgres(p) => Tx::Postgres(p.begin().await?),
+        let conn = match &self.db {
+            Db::Sqlite(p) => Conn::Sqlite(p.begin_with("BEGIN IMMEDIATE").await?),
+            Db::Postgres(p) => Conn::Postgres(p.begin().await?),
+        };
+        Ok(Tx {
+            conn,
+            audit_head: None,
+            head_hint: self.audit_head.clone(),
         })
+    }
+
+    /// The same database as seen by another server process: the same pool, but its own memory
+    /// of the audit chain's head (tests of writers that do not share that memory).
+    #[doc(hidden)]
+    #[must_use]
+    pub fn as_another_process(&self) -> Self {
+        Self {
+            db: self.db.clone(),
+            audit_head: audit::HeadHint::default(),
+        }
     }
 
     /// Checks the database answers (for `/healthz`).
@@ -228,10 +258,14 @@ impl Store {
 }
 
 impl Tx {
+    /// Commits; the audit chain's new head becomes the store's remembered one.
     pub async fn commit(self) -> Result<(), StoreError> {
-        match self {
-            Tx::Sqlite(t) => t.commit().await?,
-            Tx::Postgres(t) => t.commit().await?,
+        match self.conn {
+            Conn::Sqlite(t) => t.commit().await?,
+            Conn::Postgres(t) => t.commit().await?,
+        }
+        if let Some(head) = self.audit_head {
+            self.head_hint.advance(head);
         }
         Ok(())
     }

@@ -147,15 +147,7 @@ fn number(lang: Lang, v: f64, decimals: Option<usize>) -> String {
 /// The decimals of a run's values: those of its resolution `d` (or `e`) in the procedure's
 /// unit, as the certificate prints them.
 fn run_decimals(profile: &ProcedureProfile, params: &BTreeMap<String, String>) -> Option<usize> {
-    ["d", "e"]
-        .iter()
-        .filter_map(|k| params.get(*k))
-        .find_map(|t| {
-            Quantity::parse(t)
-                .ok()
-                .and_then(|q| q.to(profile.unit).ok())
-        })
-        .map(|q| crate::issue::decimals_for(q.value))
+    crate::issue::resolution_decimals(profile.unit, params)
 }
 
 // ---------------------------------------------------------------------------------------

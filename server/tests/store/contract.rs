@@ -62,6 +62,22 @@ async fn the_audit_chain_names_the_first_tampered_entry(s: &Store) {
     let v = audit::verify(s).await.unwrap();
     assert_eq!((v.entries, v.first_broken.clone()), (4, None));
 
+    // The database itself refuses changes and deletions …
+    for sql in [
+        "UPDATE audit_entry SET actor = 'mallory' WHERE audit_entry_id = 2",
+        "DELETE FROM audit_entry WHERE audit_entry_id = 4",
+    ] {
+        let e = s.exec_admin(sql).await.unwrap_err().to_string();
+        assert!(e.contains("audit entries are never"), "{sql}: {e}");
+    }
+    // … and the chain catches someone with the rights to switch that off.
+    let disable = if s.backend() == "sqlite" {
+        "DROP TRIGGER audit_entry_never_changed; DROP TRIGGER audit_entry_never_deleted"
+    } else {
+        "DROP TRIGGER audit_entry_append_only ON audit_entry"
+    };
+    s.exec_admin(disable).await.unwrap();
+
     // Flip one byte of entry 2's content.
     s.exec_admin(
         "UPDATE audit_entry SET after = REPLACE(after, 'Văn a2', 'Văn a9') WHERE audit_entry_id = 2",
@@ -104,6 +120,35 @@ async fn concurrent_writers_keep_one_unbroken_chain(s: &Store) {
     assert_eq!((v.entries, v.first_broken), (20, None));
 }
 on_both!(concurrent_audit, concurrent_writers_keep_one_unbroken_chain);
+
+/// Two stores on one database, each remembering the chain's head on its own, behave as two
+/// server processes: each time one writes, the other's memory is stale. The chain must stay
+/// one line.
+async fn two_processes_keep_one_unbroken_chain(s: &Store) {
+    let other = s.as_another_process();
+    let mut tasks = Vec::new();
+    for i in 0..24 {
+        let s = if i % 2 == 0 { s.clone() } else { other.clone() };
+        tasks.push(tokio::spawn(async move {
+            s.create_user("console", &new_user(&format!("p{i}")))
+                .await
+                .unwrap()
+        }));
+    }
+    for t in tasks {
+        t.await.unwrap();
+    }
+    // Strictly alternating, after the concurrent burst, so every hint is stale at least once.
+    for i in 0..6 {
+        let s = if i % 2 == 0 { s } else { &other };
+        s.create_user("console", &new_user(&format!("q{i}")))
+            .await
+            .unwrap();
+    }
+    let v = audit::verify(s).await.unwrap();
+    assert_eq!((v.entries, v.first_broken), (30, None));
+}
+on_both!(two_processes_audit, two_processes_keep_one_unbroken_chain);
 
 async fn device_tokens_authenticate_until_revoked(s: &Store) {
     let t = s
