@@ -602,19 +602,7 @@ fn statements(xml: &mut Xml, input: &DccInput) {
 
 /// What the document is, when it was issued, what it replaces, where the work was done.
 fn identity_statements(xml: &mut Xml, doc: &CertificateDocument) {
-    let (kind_vi, kind_en) = match doc.kind {
-        DocumentKind::VerificationCertificate => {
-            ("Giấy chứng nhận kiểm định", "Verification certificate")
-        }
-        DocumentKind::CalibrationCertificate => {
-            ("Giấy chứng nhận hiệu chuẩn", "Calibration certificate")
-        }
-        DocumentKind::NoticeOfFailure => (
-            "Thông báo kết quả kiểm định không đạt",
-            "Notice of verification failure",
-        ),
-        DocumentKind::VerificationRecord => ("Biên bản kiểm định", "Verification record"),
-    };
+    let (kind_vi, kind_en) = doc.kind.titles();
     xml.element("dcc:statement", &[("refType", "tdc_documentKind")], |xml| {
         xml.bilingual("dcc:declaration", kind_vi, kind_en);
     });

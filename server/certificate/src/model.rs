@@ -32,6 +32,26 @@ pub enum DocumentKind {
     VerificationRecord,
 }
 
+impl DocumentKind {
+    /// The document's title in Vietnamese and in English.
+    #[must_use]
+    pub fn titles(self) -> (&'static str, &'static str) {
+        match self {
+            DocumentKind::VerificationCertificate => {
+                ("Giấy chứng nhận kiểm định", "Verification certificate")
+            }
+            DocumentKind::CalibrationCertificate => {
+                ("Giấy chứng nhận hiệu chuẩn", "Calibration certificate")
+            }
+            DocumentKind::NoticeOfFailure => (
+                "Thông báo kết quả kiểm định không đạt",
+                "Notice of verification failure",
+            ),
+            DocumentKind::VerificationRecord => ("Biên bản kiểm định", "Verification record"),
+        }
+    }
+}
+
 /// The language(s) of the labels and texts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

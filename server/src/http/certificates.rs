@@ -1132,19 +1132,7 @@ impl VerifyPage {
 
     /// The page of a found certificate, in one language; its standing is filled in per request.
     fn of(doc: &CertificateDocument, view: &CertificateView, en: bool) -> Self {
-        let (kind_vi, kind_en) = match doc.kind {
-            DocumentKind::VerificationCertificate => {
-                ("Giấy chứng nhận kiểm định", "Verification certificate")
-            }
-            DocumentKind::CalibrationCertificate => {
-                ("Giấy chứng nhận hiệu chuẩn", "Calibration certificate")
-            }
-            DocumentKind::NoticeOfFailure => (
-                "Thông báo kết quả kiểm định không đạt",
-                "Notice of verification failure",
-            ),
-            DocumentKind::VerificationRecord => ("Biên bản kiểm định", "Verification record"),
-        };
+        let (kind_vi, kind_en) = doc.kind.titles();
         let (verdict_vi, verdict_en) = match doc.conclusion.as_ref().map(|c| c.verdict) {
             Some(tdc_certificate::Verdict::Pass) => ("Đạt yêu cầu", "Passed"),
             Some(tdc_certificate::Verdict::Fail) => ("Không đạt yêu cầu", "Failed"),
