@@ -9,6 +9,8 @@
 //! - [`conformity`]: decision rules (ILAC-G8:09/2019, JCGM 106:2012).
 //! - [`mpe`]: maximum permissible error tables as data with their sources.
 //! - [`cycles`]: statutory verification cycles of group-2 instruments.
+//! - [`workdays`]: the working-day calendar (holidays, make-up days) and deadline counting.
+//! - [`import_regime`]: import quality-inspection regimes: dossier, steps, deadlines, forms.
 //! - [`profile`]: procedure and instrument profile formats (raw → validated).
 //! - [`run`]: evaluation of a verification or calibration run against its procedure.
 //! - [`calc`]: the JSON shapes of the calculator (`tdc-calc` and `/api/v1/calc/*`).
@@ -22,6 +24,7 @@ pub mod calc;
 pub mod conformity;
 pub mod cycles;
 pub mod date;
+pub mod import_regime;
 pub mod model;
 pub mod montecarlo;
 pub mod mpe;
@@ -33,6 +36,7 @@ pub mod secret;
 pub mod uncertainty;
 pub mod units;
 pub mod wire;
+pub mod workdays;
 
 /// Version of this engine, stored with every computed result so that it can be recomputed.
 pub const ENGINE_VERSION: &str = env!("CARGO_PKG_VERSION");

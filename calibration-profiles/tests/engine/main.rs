@@ -15,6 +15,7 @@ mod invalid_profiles;
 mod properties;
 mod run;
 mod schemas;
+mod workdays;
 
 use std::path::PathBuf;
 
