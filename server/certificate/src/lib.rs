@@ -9,6 +9,9 @@
 //!   Noto Serif fonts (SIL OFL 1.1, full Vietnamese coverage; Noto Sans Math for a few
 //!   symbols) and no system font lookup, so
 //!   the output is the same on every machine; the PDF is PDF/A-2b ([`PDF_STANDARD`]).
+//! - [`render_record_pdf`] prints the other signed records (test report, import-inspection
+//!   confirmation and notice, sampling record, inspection minutes) from one [`RecordDocument`]
+//!   model and one template, their titles and wording coming from data.
 //! - [`qr_svg`] makes the QR code of the public verification URL (SVG, printed near the number).
 //! - [`chart_svg`] draws error versus nominal with the ±MPE envelope and U bars (plotters' SVG
 //!   backend, no font features), for the certificate and the bench page.
@@ -24,6 +27,7 @@ pub mod dcc;
 pub mod error;
 pub mod model;
 pub mod qr;
+pub mod record;
 pub mod render;
 pub mod validate;
 mod world;
@@ -38,4 +42,10 @@ pub use model::{
     SignatureFingerprint, StandardUsed, UncertaintyStatement, Verdict, VerificationMode,
 };
 pub use qr::qr_svg;
-pub use render::{DEFAULT_TEMPLATE, PDF_STANDARD, Renderer, bundled_font_families, render_pdf};
+pub use record::{
+    Field, RecordConclusion, RecordDocument, RecordKind, RecordSignatory, Section, Table, TableRow,
+};
+pub use render::{
+    DEFAULT_TEMPLATE, PDF_STANDARD, RECORD_TEMPLATE, Renderer, bundled_font_families, render_pdf,
+    render_record_pdf,
+};

@@ -25,12 +25,16 @@ use typst_pdf::{PdfOptions, PdfStandard, PdfStandards, Timestamp};
 
 use crate::error::RenderError;
 use crate::model::CertificateDocument;
+use crate::record::{self, RecordDocument};
 use crate::world::{self, CertificateWorld};
 use crate::{qr, validate};
 
 /// The template shipped with the crate. A lab may start from it and pass its own version to
 /// [`Renderer::with_template`] (it is a plain typst file reading `/data.json`).
 pub const DEFAULT_TEMPLATE: &str = include_str!("../templates/certificate.typ");
+
+/// The template of the records ([`RecordDocument`]): one layout for every form.
+pub const RECORD_TEMPLATE: &str = include_str!("../templates/record.typ");
 
 /// Renders older than this many renders are dropped from typst's memoisation cache.
 const CACHE_MAX_AGE: usize = 10;
@@ -49,6 +53,14 @@ struct TemplateData<'a> {
     /// The QR code of `document.qr_payload`, an SVG document.
     qr_svg: String,
     /// Bundled font families in order of preference, so the template does not hard-code them.
+    fonts: [&'static str; 2],
+}
+
+/// What the record template receives as `/data.json`.
+#[derive(Serialize)]
+struct RecordData<'a> {
+    document: &'a RecordDocument,
+    qr_svg: String,
     fonts: [&'static str; 2],
 }
 
@@ -85,42 +97,79 @@ impl Renderer {
             qr_svg: qr::qr_svg(&doc.qr_payload)?,
             fonts: ["Noto Serif", "Noto Sans Math"],
         };
-        let json = serde_json::to_vec(&data)
-            .map_err(|err| RenderError::Export(format!("serialising the content: {err}")))?;
-        let issued = date_of(doc.issue_date)?;
-        let world = CertificateWorld::new(self.template.clone(), json, Some(issued));
-
-        let compiled = typst::compile::<PagedDocument>(&world);
-        let result = compiled
-            .output
-            .map_err(|errors| RenderError::Template(describe(&world, &self.template, &errors)));
-        let document = match result {
-            Ok(document) => document,
-            Err(err) => {
-                typst::comemo::evict(CACHE_MAX_AGE);
-                return Err(err);
-            }
-        };
-
         let ident = match &doc.amendment {
             Some(amendment) => format!("{}#r{}", doc.number, amendment.revision),
             None => doc.number.clone(),
         };
-        let options = PdfOptions {
-            ident: Smart::Custom(ident),
-            creator: Smart::Custom(Some(format!(
-                "tdc-certificate {} (typst 0.15)",
-                env!("CARGO_PKG_VERSION")
-            ))),
-            timestamp: Timestamp::new_local(issued, LOCAL_OFFSET_MINUTES),
-            standards: standards()?,
-            ..PdfOptions::default()
-        };
-        let pdf = typst_pdf::pdf(&document, &options)
-            .map_err(|errors| RenderError::Export(describe(&world, &self.template, &errors)));
-        typst::comemo::evict(CACHE_MAX_AGE);
-        pdf
+        compile(&self.template, &data, doc.issue_date, ident)
     }
+}
+
+/// Compiles `template` over `data` (written as `/data.json`) and exports PDF/A-2b dated
+/// `issue_date`, with the PDF identifier `ident`.
+fn compile<D: Serialize>(
+    template: &Source,
+    data: &D,
+    issue_date: chrono::NaiveDate,
+    ident: String,
+) -> Result<Vec<u8>, RenderError> {
+    let json = serde_json::to_vec(data)
+        .map_err(|err| RenderError::Export(format!("serialising the content: {err}")))?;
+    let issued = date_of(issue_date)?;
+    let world = CertificateWorld::new(template.clone(), json, Some(issued));
+
+    let compiled = typst::compile::<PagedDocument>(&world);
+    let result = compiled
+        .output
+        .map_err(|errors| RenderError::Template(describe(&world, template, &errors)));
+    let document = match result {
+        Ok(document) => document,
+        Err(err) => {
+            typst::comemo::evict(CACHE_MAX_AGE);
+            return Err(err);
+        }
+    };
+    let options = PdfOptions {
+        ident: Smart::Custom(ident),
+        creator: Smart::Custom(Some(format!(
+            "tdc-certificate {} (typst 0.15)",
+            env!("CARGO_PKG_VERSION")
+        ))),
+        timestamp: Timestamp::new_local(issued, LOCAL_OFFSET_MINUTES),
+        standards: standards()?,
+        ..PdfOptions::default()
+    };
+    let pdf = typst_pdf::pdf(&document, &options)
+        .map_err(|errors| RenderError::Export(describe(&world, template, &errors)));
+    typst::comemo::evict(CACHE_MAX_AGE);
+    pdf
+}
+
+/// Renders a [`RecordDocument`] (test report, import-inspection notice, minutes…) with the
+/// template [`RECORD_TEMPLATE`] as PDF/A-2b. The content is validated first
+/// ([`crate::record::problems`]).
+pub fn render_record_pdf(doc: &RecordDocument) -> Result<Vec<u8>, RenderError> {
+    static TEMPLATE: OnceLock<Source> = OnceLock::new();
+    let problems = record::problems(doc);
+    if !problems.is_empty() {
+        return Err(RenderError::InvalidContent(problems));
+    }
+    let template = TEMPLATE.get_or_init(|| {
+        Source::new(
+            world::file_id(world::TEMPLATE_PATH),
+            RECORD_TEMPLATE.to_owned(),
+        )
+    });
+    let data = RecordData {
+        document: doc,
+        qr_svg: qr::qr_svg(&doc.qr_payload)?,
+        fonts: ["Noto Serif", "Noto Sans Math"],
+    };
+    let ident = match &doc.amendment {
+        Some(amendment) => format!("{}#r{}", doc.number, amendment.revision),
+        None => doc.number.clone(),
+    };
+    compile(template, &data, doc.issue_date, ident)
 }
 
 /// Renders `doc` with the default template (see [`Renderer`]).

@@ -403,3 +403,139 @@ fn the_only_fonts_are_the_bundled_noto_fonts() {
         ["Noto Serif", "Noto Sans Math"]
     );
 }
+
+fn test_report() -> tdc_certificate::RecordDocument {
+    use tdc_certificate::{
+        Field, LocalizedText, RecordConclusion, RecordDocument, RecordKind, RecordSignatory,
+        Section, Table, TableRow,
+    };
+    let cols = |names: &[(&str, &str)]| {
+        names
+            .iter()
+            .map(|(vi, en)| LocalizedText::new(*vi, *en))
+            .collect::<Vec<_>>()
+    };
+    let row = |cells: &[&str], flagged: bool| TableRow {
+        cells: cells.iter().map(|c| (*c).to_owned()).collect(),
+        flagged,
+    };
+    RecordDocument {
+        kind: RecordKind::TestReport,
+        language: tdc_certificate::Language::Vi,
+        title: LocalizedText::new("Phiếu kết quả thử nghiệm", "Test report"),
+        form_number: Some("BM 7.8-01".into()),
+        number: "0042/2026/TN-TTTĐC".into(),
+        issue_date: chrono::NaiveDate::from_ymd_opt(2026, 11, 20).expect("date"),
+        issuing_body: fixtures::issuing_body(),
+        addressee: Some("Chi cục Quản lý thị trường Lạng Sơn".into()),
+        preamble: vec![],
+        sections: vec![
+            Section {
+                heading: LocalizedText::new("Thông tin mẫu", "Sample"),
+                fields: vec![
+                    Field::new("Tên mẫu", "Sample", "Xăng RON 95-III"),
+                    Field::new("Mã mẫu", "Sample code", "M26-0117"),
+                ],
+                table: None,
+                text: None,
+            },
+            Section {
+                heading: LocalizedText::new("Kết quả thử nghiệm", "Results"),
+                fields: vec![],
+                table: Some(Table {
+                    columns: cols(&[
+                        ("Chỉ tiêu", "Characteristic"),
+                        ("Phương pháp", "Method"),
+                        ("Kết quả", "Result"),
+                        ("Giới hạn", "Limit"),
+                        ("Đánh giá", "Assessment"),
+                    ]),
+                    widths: vec![],
+                    rows: vec![
+                        row(
+                            &["Trị số octan (RON)", "TCVN 6706", "95,4", "≥ 95", "Đạt"],
+                            false,
+                        ),
+                        row(
+                            &[
+                                "Hàm lượng benzen, % thể tích",
+                                "TCVN 6703",
+                                "2,6",
+                                "≤ 2,5",
+                                "Không đạt",
+                            ],
+                            true,
+                        ),
+                    ],
+                    flag_legend: Some(LocalizedText::new(
+                        "Chỉ tiêu không phù hợp",
+                        "Nonconforming characteristic",
+                    )),
+                }),
+                text: None,
+            },
+        ],
+        conclusion: Some(RecordConclusion {
+            verdict: Some(Verdict::Fail),
+            text: LocalizedText::new(
+                "Mẫu không phù hợp QCVN 1:2022/BKHCN",
+                "The sample does not conform",
+            ),
+            details: vec![],
+        }),
+        remarks: vec![],
+        signatories: vec![
+            RecordSignatory {
+                role: LocalizedText::new("Người thử nghiệm", "Analyst"),
+                name: "Hoàng Văn Dũng".into(),
+                title: None,
+            },
+            RecordSignatory {
+                role: LocalizedText::new("Thủ trưởng đơn vị", "Head of organisation"),
+                name: "Lương Thị Thu".into(),
+                title: None,
+            },
+        ],
+        qr_payload: "https://tdc.langson.gov.vn/v/RPT42".into(),
+        amendment: None,
+        signature_fingerprint: None,
+    }
+}
+
+#[test]
+fn a_test_report_prints_its_form_results_flagged_row_and_qr_code() {
+    let ws = Workspace::new();
+    let doc = test_report();
+    let pdf = tdc_certificate::render_record_pdf(&doc).expect("the report renders");
+    let path = ws.write("report.pdf", &pdf);
+    let text = tools::pdftotext(&path);
+    assert_contains_all(
+        &text,
+        &[
+            "PHIẾU KẾT QUẢ THỬ NGHIỆM",
+            "0042/2026/TN-TTTĐC",
+            "BM 7.8-01",
+            "Kính gửi: Chi cục Quản lý thị trường Lạng Sơn",
+            "Xăng RON 95-III",
+            "% thể tích (*)",
+            "(*) Chỉ tiêu không phù hợp",
+            "Không đạt – Mẫu không phù hợp QCVN 1:2022/BKHCN",
+            "Lạng Sơn, ngày 20 tháng 11 năm 2026",
+            "Lương Thị Thu",
+        ],
+    );
+    assert_fonts_embedded(&path);
+    assert_qr_decodes(&ws, &path, "report", &doc.qr_payload);
+}
+
+#[test]
+fn a_record_with_a_ragged_table_is_refused_naming_the_row() {
+    let mut doc = test_report();
+    if let Some(table) = doc.sections[1].table.as_mut() {
+        table.rows[1].cells.pop();
+    }
+    doc.number = " ".into();
+    let err = tdc_certificate::render_record_pdf(&doc).expect_err("refused");
+    let fields: Vec<&str> = err.problems().iter().map(|p| p.field.as_str()).collect();
+    assert_eq!(fields, ["number", "sections[1].table.rows[1].cells"]);
+}
