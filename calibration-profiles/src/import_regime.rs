@@ -518,3 +518,142 @@ mod tests {
         assert!(msg.contains("B 2026-07-01 to …"), "{msg}");
     }
 }
+
+/// One line of the goods table: the goods an HS code prefix names and their regulation.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct GoodsLine {
+    /// HS heading, subheading or tariff line, dotted as printed ("6506.10.10", "8516").
+    pub hs: String,
+    pub name: Bilingual,
+    /// The technical regulation(s) the goods are inspected against.
+    pub regulation: String,
+    pub confidence: Confidence,
+    pub note: Option<String>,
+}
+
+/// The goods the Centre inspects on import, by HS code (`tables/import-goods.toml`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct GoodsList {
+    pub schema_version: u32,
+    pub goods: Vec<GoodsLine>,
+}
+
+/// Why an HS code was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum HsCodeError {
+    /// Not 4 to 8 digits (dots and spaces allowed between them).
+    #[error("`{0}` is not an HS code: give 4 to 8 digits, e.g. 6506.10.10")]
+    Malformed(String),
+    /// Well formed, but no goods line covers it: not goods this body inspects on import.
+    #[error("HS code {0} is not in the list of goods inspected on import (tables/import-goods.toml)")]
+    Unknown(String),
+}
+
+/// The digits of an HS code written with dots or spaces, if it has 4 to 8 of them.
+fn hs_digits(text: &str) -> Option<String> {
+    let digits: String = text.chars().filter(|c| !matches!(c, '.' | ' ')).collect();
+    (digits.len() >= 4 && digits.len() <= 8 && digits.chars().all(|c| c.is_ascii_digit()))
+        .then_some(digits)
+}
+
+impl GoodsList {
+    /// Parses and validates; every problem comes back with its path and line.
+    pub fn from_toml(text: &str) -> Result<Self, Problems> {
+        let list: GoodsList = from_toml(text)?;
+        let mut p = Problems::default();
+        if list.schema_version != 1 {
+            p.at("schema_version", "must be 1");
+        }
+        for (i, g) in list.goods.iter().enumerate() {
+            match hs_digits(&g.hs) {
+                None => p.at(
+                    format!("goods[{i}].hs"),
+                    "must be 4 to 8 digits, dotted as printed (e.g. 6506.10.10)",
+                ),
+                Some(d) => {
+                    if list.goods[..i].iter().any(|o| hs_digits(&o.hs) == Some(d.clone())) {
+                        p.at(format!("goods[{i}].hs"), format!("{} is listed twice", g.hs));
+                    }
+                }
+            }
+            if g.regulation.trim().is_empty() {
+                p.at(format!("goods[{i}].regulation"), "must not be empty");
+            }
+        }
+        p.with_lines(&SourceMap::new(text)).into_result(list)
+    }
+
+    /// The list shipped in `tables/import-goods.toml`, parsed once.
+    ///
+    /// # Panics
+    /// Never at run time for a build whose tests passed: the shipped file is checked by them.
+    pub fn shipped() -> &'static GoodsList {
+        static LIST: OnceLock<GoodsList> = OnceLock::new();
+        LIST.get_or_init(|| {
+            GoodsList::from_toml(include_str!("../tables/import-goods.toml")).unwrap_or_else(|p| {
+                panic!("invariant: the shipped tables/import-goods.toml is valid (checked by tests): {p}")
+            })
+        })
+    }
+
+    /// The goods line covering `hs` (the longest matching prefix).
+    ///
+    /// ```
+    /// use calibration_profiles::import_regime::GoodsList;
+    /// let helmets = GoodsList::shipped().lookup("6506.10.10").unwrap();
+    /// assert_eq!(helmets.regulation, "QCVN 2:2021/BKHCN");
+    /// assert!(GoodsList::shipped().lookup("0101.21.00").is_err()); // live horses: not ours
+    /// ```
+    pub fn lookup(&self, hs: &str) -> Result<&GoodsLine, HsCodeError> {
+        let digits = hs_digits(hs).ok_or_else(|| HsCodeError::Malformed(hs.trim().to_owned()))?;
+        self.goods
+            .iter()
+            .filter_map(|g| hs_digits(&g.hs).map(|d| (d, g)))
+            .filter(|(d, _)| digits.starts_with(d.as_str()))
+            .max_by_key(|(d, _)| d.len())
+            .map(|(_, g)| g)
+            .ok_or(HsCodeError::Unknown(hs.trim().to_owned()))
+    }
+}
+
+#[cfg(test)]
+mod goods_tests {
+    use super::*;
+
+    #[test]
+    fn the_shipped_goods_list_loads() {
+        assert!(GoodsList::shipped().goods.len() > 10);
+    }
+
+    #[test]
+    fn the_longest_prefix_wins_and_malformed_codes_are_named() {
+        let list = GoodsList::from_toml(
+            "schema_version = 1\n[[goods]]\nhs = \"2710\"\nname = { vi = \"a\", en = \"a\" }\nregulation = \"X\"\nconfidence = \"unconfirmed\"\n[[goods]]\nhs = \"2710.19.71\"\nname = { vi = \"b\", en = \"b\" }\nregulation = \"Y\"\nconfidence = \"unconfirmed\"\n",
+        )
+        .unwrap();
+        assert_eq!(list.lookup("27101971").unwrap().regulation, "Y");
+        assert_eq!(list.lookup("2710.12.21").unwrap().regulation, "X");
+        assert_eq!(
+            list.lookup("27AB"),
+            Err(HsCodeError::Malformed("27AB".into()))
+        );
+        assert_eq!(list.lookup("123"), Err(HsCodeError::Malformed("123".into())));
+        assert_eq!(
+            list.lookup("0101.21"),
+            Err(HsCodeError::Unknown("0101.21".into()))
+        );
+    }
+
+    #[test]
+    fn a_duplicate_line_is_refused_with_its_path() {
+        let err = GoodsList::from_toml(
+            "schema_version = 1\n[[goods]]\nhs = \"8516\"\nname = { vi = \"a\", en = \"a\" }\nregulation = \"X\"\nconfidence = \"unconfirmed\"\n[[goods]]\nhs = \"85.16\"\nname = { vi = \"b\", en = \"b\" }\nregulation = \"\"\nconfidence = \"unconfirmed\"\n",
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(err.contains("goods[1].hs"), "{err}");
+        assert!(err.contains("goods[1].regulation"), "{err}");
+    }
+}

@@ -100,7 +100,7 @@ pub struct Lab {
 
 /// Numbering of receipts and documents, and the public verification page.
 #[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(deny_unknown_fields, default)]
 pub struct Certificates {
     /// Patterns: `{seq:04}` (the counter of the series in the year, zero-padded), `{seq}`,
     /// `{year}`, `{yy}`. Each series restarts at 1 every year.
@@ -108,6 +108,16 @@ pub struct Certificates {
     pub calibration_number: String,
     pub notice_number: String,
     pub receipt_number: String,
+    /// Sample codes (mã mẫu), printed on the label.
+    pub sample_number: String,
+    /// Test reports (phiếu kết quả thử nghiệm).
+    pub test_report_number: String,
+    /// Import dossiers registered here without a number of their own.
+    pub dossier_number: String,
+    /// Confirmations of registration of import dossiers.
+    pub import_confirmation_number: String,
+    /// Notices of the result of import inspection.
+    pub import_notice_number: String,
     /// Requests per minute one address may make to the public verification pages.
     pub verify_rate_per_minute: u32,
     /// A typst template of the lab's own for the PDFs (relative: next to this file); empty:
@@ -142,6 +152,11 @@ impl Default for Certificates {
             calibration_number: "{seq:04}/{year}/HC-TTTĐC".into(),
             notice_number: "{seq:04}/{year}/TBKĐ-TTTĐC".into(),
             receipt_number: "{seq:04}/{year}/TN-TTTĐC".into(),
+            sample_number: "M{yy}-{seq:04}".into(),
+            test_report_number: "{seq:04}/{year}/PKQ-TTTĐC".into(),
+            dossier_number: "{seq:04}/{year}/ĐKNK".into(),
+            import_confirmation_number: "{seq:04}/{year}/XNĐK-TTTĐC".into(),
+            import_notice_number: "{seq:04}/{year}/TBKQ-TTTĐC".into(),
             verify_rate_per_minute: 60,
             template: std::path::PathBuf::new(),
         }
@@ -319,6 +334,13 @@ verification_number = "{seq:04}/{year}/KĐ-TTTĐC"
 calibration_number = "{seq:04}/{year}/HC-TTTĐC"
 notice_number = "{seq:04}/{year}/TBKĐ-TTTĐC"
 receipt_number = "{seq:04}/{year}/TN-TTTĐC"
+# Sample codes (printed on the label), test reports, import dossiers registered here
+# without a number of their own, confirmations of registration, import-inspection notices.
+sample_number = "M{yy}-{seq:04}"
+test_report_number = "{seq:04}/{year}/PKQ-TTTĐC"
+dossier_number = "{seq:04}/{year}/ĐKNK"
+import_confirmation_number = "{seq:04}/{year}/XNĐK-TTTĐC"
+import_notice_number = "{seq:04}/{year}/TBKQ-TTTĐC"
 # Requests per minute one address may make to the public verification pages (/v/…).
 verify_rate_per_minute = 60
 # A typst template of the lab's own for the PDFs (start from the bundled
@@ -387,6 +409,17 @@ impl Certificates {
             ("certificates.calibration_number", &self.calibration_number),
             ("certificates.notice_number", &self.notice_number),
             ("certificates.receipt_number", &self.receipt_number),
+            ("certificates.sample_number", &self.sample_number),
+            ("certificates.test_report_number", &self.test_report_number),
+            ("certificates.dossier_number", &self.dossier_number),
+            (
+                "certificates.import_confirmation_number",
+                &self.import_confirmation_number,
+            ),
+            (
+                "certificates.import_notice_number",
+                &self.import_notice_number,
+            ),
         ] {
             if let Err(e) = format_number(pattern, 2026, 1) {
                 p.at(field, e);

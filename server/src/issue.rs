@@ -562,16 +562,7 @@ pub fn document(s: &Sources<'_>) -> (CertificateDocument, Vec<DccMeasurement>) {
     let doc = CertificateDocument {
         kind,
         language: lang,
-        issuing_body: IssuingBody {
-            parent: non_empty(&s.lab.parent_vi).map(|p| text(&p, &s.lab.parent_en)),
-            name: text(&s.lab.name_vi, &s.lab.name_en),
-            address: s.lab.address.clone(),
-            phone: non_empty(&s.lab.phone),
-            email: non_empty(&s.lab.email),
-            accreditation: non_empty(&s.lab.accreditation),
-            designation: non_empty(&s.lab.designation),
-            locality: s.lab.locality.clone(),
-        },
+        issuing_body: issuing_body(s.lab),
         number: s.number.to_owned(),
         amendment: s.amendment.clone(),
         issue_date: s.issue_date,
@@ -661,6 +652,21 @@ pub fn document(s: &Sources<'_>) -> (CertificateDocument, Vec<DccMeasurement>) {
 
 fn decimals_for_env(v: f64) -> usize {
     usize::from((v - v.round()).abs() >= 1e-9)
+}
+
+/// The letterhead of every document from the lab's configuration.
+#[must_use]
+pub fn issuing_body(lab: &Lab) -> IssuingBody {
+    IssuingBody {
+        parent: non_empty(&lab.parent_vi).map(|p| text(&p, &lab.parent_en)),
+        name: text(&lab.name_vi, &lab.name_en),
+        address: lab.address.clone(),
+        phone: non_empty(&lab.phone),
+        email: non_empty(&lab.email),
+        accreditation: non_empty(&lab.accreditation),
+        designation: non_empty(&lab.designation),
+        locality: lab.locality.clone(),
+    }
 }
 
 /// The JSON that is signed: the document without its printed fingerprint.

@@ -328,7 +328,8 @@ fn state_from(
     match status {
         "revoked" => "revoked",
         "superseded" => "superseded",
-        _ if kind == "notice_of_failure" => "issued",
+        // Only certificates have a validity; notices and records are simply issued.
+        _ if !matches!(kind, "verification_certificate" | "calibration_certificate") => "issued",
         _ if valid_until.is_some_and(|v| v < day) => "expired",
         _ => "valid",
     }
@@ -455,6 +456,11 @@ async fn render(
         .await
         .map_err(internal)?
         .map_err(internal)?;
+    Ok(pdf_response(pdf, &name))
+}
+
+/// A PDF shown inline under `name`.
+pub(crate) fn pdf_response(pdf: Vec<u8>, name: &str) -> Response {
     let mut res = pdf.into_response();
     let h = res.headers_mut();
     h.insert(
@@ -464,10 +470,10 @@ async fn render(
     if let Ok(v) = HeaderValue::from_str(&format!("inline; filename=\"{name}\"")) {
         h.insert(header::CONTENT_DISPOSITION, v);
     }
-    Ok(res)
+    res
 }
 
-fn file_name(number: &str, suffix: &str) -> String {
+pub(crate) fn file_name(number: &str, suffix: &str) -> String {
     let safe: String = number
         .chars()
         .map(|c| {
@@ -967,6 +973,8 @@ fn write_due_row(w: &mut csv::Writer<Vec<u8>>, i: &Instrument) -> csv::Result<()
 }
 
 /// The public verification page.
+// The flags are the template's switches (language, found, signature, record or certificate).
+#[allow(clippy::struct_excessive_bools)]
 #[derive(Clone, Template)]
 #[template(path = "verify.html")]
 struct VerifyPage {
@@ -990,6 +998,11 @@ struct VerifyPage {
     superseded_by: String,
     revoke_reason: String,
     css: String,
+    /// A record (test report, import notice…) rather than a certificate: its facts are
+    /// listed as (label, value) in the page's language instead of the instrument's.
+    is_record: bool,
+    facts: Vec<(String, String)>,
+    conclusion: String,
 }
 
 fn date_vi(d: NaiveDate) -> String {
@@ -1127,6 +1140,53 @@ impl VerifyPage {
             superseded_by: String::new(),
             revoke_reason: String::new(),
             css: crate::web::assets::url("app.css"),
+            is_record: false,
+            facts: Vec::new(),
+            conclusion: String::new(),
+        }
+    }
+
+    /// The page of a found record, in one language.
+    fn of_record(
+        doc: &tdc_certificate::RecordDocument,
+        key_id: &str,
+        valid: bool,
+        en: bool,
+    ) -> Self {
+        let (kind_vi, kind_en) = doc.kind.titles();
+        let pick = |t: &tdc_certificate::LocalizedText| {
+            if en {
+                t.en.clone().unwrap_or_else(|| t.vi.clone())
+            } else {
+                t.vi.clone()
+            }
+        };
+        let facts = doc
+            .sections
+            .first()
+            .map(|s| {
+                s.fields
+                    .iter()
+                    .map(|f| (pick(&f.label), f.value.clone()))
+                    .collect()
+            })
+            .unwrap_or_default();
+        Self {
+            found: true,
+            number: doc.number.clone(),
+            kind_vi,
+            kind_en,
+            issued_on: date_vi(doc.issue_date),
+            signature_valid: valid,
+            key_id: key_id.to_owned(),
+            is_record: true,
+            facts,
+            conclusion: doc
+                .conclusion
+                .as_ref()
+                .map(|c| pick(&c.text))
+                .unwrap_or_default(),
+            ..Self::not_found(en)
         }
     }
 
@@ -1167,6 +1227,45 @@ impl VerifyPage {
     }
 }
 
+/// Reads a record (not a certificate) in full, checks its signature once, keeps the result.
+async fn load_public_record(
+    state: &AppState,
+    token: &str,
+) -> Result<Option<Arc<CachedPage>>, AppError> {
+    let Some(r) = state
+        .store
+        .record_by_token(token)
+        .await
+        .map_err(AppError::store)?
+    else {
+        return Ok(None);
+    };
+    let valid = crate::records::signature_valid(&state.store, &r)
+        .await
+        .map_err(AppError::Internal)?;
+    let doc = crate::records::printable(&r).map_err(internal)?;
+    let standing = state
+        .store
+        .record_standing(token)
+        .await
+        .map_err(AppError::store)?
+        .unwrap_or(CertificateStanding {
+            status: r.status.clone(),
+            revoke_reason: r.revoke_reason.clone(),
+            superseded_by: None,
+        });
+    let page = CachedPage {
+        vi: VerifyPage::of_record(&doc, &r.key_id, valid, false),
+        en: VerifyPage::of_record(&doc, &r.key_id, valid, true),
+        kind: r.kind.clone(),
+        valid_until: None,
+        standing,
+        read_at: std::time::Instant::now(),
+    };
+    state.public_cache.put(token, page);
+    Ok(state.public_cache.get(token))
+}
+
 /// Reads a certificate in full, checks its signature once, and keeps the result.
 async fn load_public(state: &AppState, token: &str) -> Result<Option<Arc<CachedPage>>, AppError> {
     let Some(c) = state
@@ -1175,7 +1274,7 @@ async fn load_public(state: &AppState, token: &str) -> Result<Option<Arc<CachedP
         .await
         .map_err(AppError::store)?
     else {
-        return Ok(None);
+        return load_public_record(state, token).await;
     };
     let view = certificate_view(state, c).await?;
     let doc: CertificateDocument =
@@ -1204,11 +1303,19 @@ async fn public_view(state: &AppState, token: &str, en: bool) -> Result<VerifyPa
     let cached = match state.public_cache.get(token) {
         Some(c) if c.read_at.elapsed() < STANDING_TTL => Some(c),
         Some(c) => {
-            let standing = state
+            let standing = match state
                 .store
                 .certificate_standing(token)
                 .await
-                .map_err(AppError::store)?;
+                .map_err(AppError::store)?
+            {
+                Some(s) => Some(s),
+                None => state
+                    .store
+                    .record_standing(token)
+                    .await
+                    .map_err(AppError::store)?,
+            };
             if let Some(standing) = standing {
                 state.public_cache.put(
                     token,

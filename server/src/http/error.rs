@@ -49,6 +49,7 @@ impl AppError {
                 AppError::Invalid(p)
             }
             StoreError::NotFound(what) => AppError::NotFound(what),
+            StoreError::Invalid(p) => AppError::Invalid(p),
             StoreError::State(what) => AppError::Conflict(what),
             other => AppError::Internal(other.into()),
         }

@@ -7,6 +7,7 @@ pub(crate) mod bench;
 mod calc;
 pub(crate) mod certificates;
 mod devices;
+pub mod dossiers;
 mod error;
 mod ingest;
 mod metrics;
@@ -260,6 +261,7 @@ fn api_routes(state: AppState) -> Router<AppState> {
         .merge(admin::routes())
         .merge(bench::routes())
         .merge(certificates::routes())
+        .merge(dossiers::routes())
         .route_layer(axum::middleware::from_fn_with_state(
             state,
             session::authorize,

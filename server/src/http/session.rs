@@ -61,10 +61,12 @@ pub enum Permission {
     /// Sign and issue certificates (with the password again), amend and revoke them, assess
     /// nonconformities.
     Sign,
+    /// Register import inspection dossiers and record their steps.
+    Dossiers,
 }
 
 impl Permission {
-    pub const ALL: [Permission; 10] = [
+    pub const ALL: [Permission; 11] = [
         Permission::Read,
         Permission::Calculate,
         Permission::EditRegistry,
@@ -75,6 +77,7 @@ impl Permission {
         Permission::Bench,
         Permission::Review,
         Permission::Sign,
+        Permission::Dossiers,
     ];
 }
 
@@ -99,6 +102,8 @@ pub fn allows(role: Role, p: Permission) -> bool {
         P::Administer => role == R::Admin,
         P::Bench => matches!(role, R::Technician | R::Reviewer | R::QualityManager),
         P::Review => matches!(role, R::Reviewer | R::QualityManager),
+        // Import inspection is state management work (inspectors), not the laboratory's.
+        P::Dossiers => matches!(role, R::Inspector | R::Reviewer | R::QualityManager),
     }
 }
 
@@ -182,7 +187,14 @@ pub fn rule(method: &Method, path: &str) -> Option<Rule> {
             | "/api/v1/certificates/{id}/signed.json"
             | "/api/v1/nonconformities"
             | "/api/v1/nonconformities/{id}"
-            | "/api/v1/due",
+            | "/api/v1/due"
+            | "/api/v1/calendar"
+            | "/api/v1/calendar/add-working-days"
+            | "/api/v1/import-regimes"
+            | "/api/v1/dossiers"
+            | "/api/v1/dossiers/{id}"
+            | "/api/v1/records/{id}"
+            | "/api/v1/records/{id}/pdf",
         ) if get => Signed(P::Read),
         (
             "POST" | "PUT",
@@ -202,8 +214,20 @@ pub fn rule(method: &Method, path: &str) -> Option<Rule> {
             "/api/v1/runs/{id}/sign"
             | "/api/v1/certificates/{id}/amend"
             | "/api/v1/certificates/{id}/revoke"
-            | "/api/v1/nonconformities/{id}",
+            | "/api/v1/nonconformities/{id}"
+            | "/api/v1/dossiers/{id}/notice"
+            | "/api/v1/records/{id}/revoke",
         ) => Signed(P::Sign),
+        ("PUT" | "DELETE", p) if p.starts_with("/api/v1/calendar/") => Signed(P::Administer),
+        (
+            "POST",
+            "/api/v1/dossiers"
+            | "/api/v1/dossiers/import"
+            | "/api/v1/dossiers/{id}/confirm"
+            | "/api/v1/dossiers/{id}/documents"
+            | "/api/v1/dossiers/{id}/clearance"
+            | "/api/v1/dossiers/{id}/certificate",
+        ) => Signed(P::Dossiers),
         _ => return None,
     })
 }

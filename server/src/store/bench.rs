@@ -317,8 +317,9 @@ pub(crate) async fn next_in_series(
     year: i32,
 ) -> Result<i64, StoreError> {
     on_tx!(tx, c => sqlx::query("INSERT INTO number_series (series, year, last) VALUES ($1, $2, 0) ON CONFLICT (series, year) DO NOTHING").bind(series).bind(year).execute(&mut **c).await.map(|_| ()))?;
-    let last: i64 = on_tx!(tx, c => sqlx::query_scalar::<_, i64>("UPDATE number_series SET last = last + 1 WHERE series = $1 AND year = $2 RETURNING last").bind(series).bind(year).fetch_one(&mut **c).await)?;
-    Ok(last)
+    // INTEGER is 32 bits on PostgreSQL: decode as such.
+    let last: i32 = on_tx!(tx, c => sqlx::query_scalar::<_, i32>("UPDATE number_series SET last = last + 1 WHERE series = $1 AND year = $2 RETURNING last").bind(series).bind(year).fetch_one(&mut **c).await)?;
+    Ok(i64::from(last))
 }
 
 impl Store {

@@ -11,10 +11,13 @@
 
 pub mod audit;
 pub mod bench;
+pub mod calendar;
 pub mod certificates;
 pub mod dashboard;
 pub mod devices;
+pub mod dossiers;
 pub mod readings;
+pub mod records;
 pub mod registry;
 pub mod sessions;
 pub mod standards;
@@ -40,6 +43,9 @@ pub enum StoreError {
     Conflict(String),
     #[error("{0} not found")]
     NotFound(String),
+    /// The input breaks a rule only the stored data can tell (every problem, by field).
+    #[error("{0}")]
+    Invalid(calibration_profiles::problems::Problems),
     /// The record's state forbids the change (it is retired, already in that state …).
     #[error("{0}")]
     State(String),
@@ -170,12 +176,18 @@ impl Store {
         }
     }
 
-    /// Applies the embedded migrations of the backend.
+    /// Applies the embedded migrations of the backend, then fills what a new database needs
+    /// (the working-day calendar from the shipped table, once).
     pub async fn migrate(&self) -> Result<(), StoreError> {
         match &self.db {
             Db::Sqlite(p) => sqlx::migrate!("migrations/sqlite").run(p).await?,
             Db::Postgres(p) => sqlx::migrate!("migrations/postgres").run(p).await?,
         }
+        self.seed_calendar(
+            calibration_profiles::workdays::Calendar::shipped(),
+            "calibration-profiles/tables/calendar-vn.toml (official notices cited per day)",
+        )
+        .await?;
         Ok(())
     }
 

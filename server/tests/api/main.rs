@@ -7,6 +7,7 @@
 
 mod bench;
 mod demo;
+mod dossiers;
 mod live;
 mod matrix;
 mod openapi;

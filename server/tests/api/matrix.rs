@@ -23,6 +23,7 @@ const QM: &[Role] = &[Q];
 const BENCH: &[Role] = &[T, R, Q];
 const REVIEWERS: &[Role] = &[R, Q];
 const ADMIN: &[Role] = &[A];
+const DOSSIER_STAFF: &[Role] = &[I, R, Q];
 
 /// Who may call an endpoint.
 #[derive(Debug, Clone, Copy)]
@@ -42,6 +43,8 @@ pub fn endpoint_templates() -> Vec<(Method, &'static str)> {
         .collect()
 }
 
+// One table of every endpoint, read top to bottom like the API document.
+#[allow(clippy::too_many_lines)]
 fn endpoint_list() -> Vec<(Method, &'static str, Who)> {
     use Who::{Device, Public, Roles};
     let g = Method::GET;
@@ -185,6 +188,44 @@ fn endpoint_list() -> Vec<(Method, &'static str, Who)> {
         (g.clone(), "/api/v1/nonconformities/{id}", Roles(EVERYONE)),
         (u.clone(), "/api/v1/nonconformities/{id}", Roles(QM)),
         (g.clone(), "/api/v1/due", Roles(EVERYONE)),
+        (g.clone(), "/api/v1/calendar", Roles(EVERYONE)),
+        (
+            g.clone(),
+            "/api/v1/calendar/add-working-days",
+            Roles(EVERYONE),
+        ),
+        (u.clone(), "/api/v1/calendar/years/{year}", Roles(ADMIN)),
+        (u.clone(), "/api/v1/calendar/days/{day}", Roles(ADMIN)),
+        (Method::DELETE, "/api/v1/calendar/days/{day}", Roles(ADMIN)),
+        (g.clone(), "/api/v1/import-regimes", Roles(EVERYONE)),
+        (g.clone(), "/api/v1/dossiers", Roles(EVERYONE)),
+        (p.clone(), "/api/v1/dossiers", Roles(DOSSIER_STAFF)),
+        (p.clone(), "/api/v1/dossiers/import", Roles(DOSSIER_STAFF)),
+        (g.clone(), "/api/v1/dossiers/{id}", Roles(EVERYONE)),
+        (
+            p.clone(),
+            "/api/v1/dossiers/{id}/confirm",
+            Roles(DOSSIER_STAFF),
+        ),
+        (
+            p.clone(),
+            "/api/v1/dossiers/{id}/documents",
+            Roles(DOSSIER_STAFF),
+        ),
+        (
+            p.clone(),
+            "/api/v1/dossiers/{id}/clearance",
+            Roles(DOSSIER_STAFF),
+        ),
+        (
+            p.clone(),
+            "/api/v1/dossiers/{id}/certificate",
+            Roles(DOSSIER_STAFF),
+        ),
+        (p.clone(), "/api/v1/dossiers/{id}/notice", Roles(QM)),
+        (g.clone(), "/api/v1/records/{id}", Roles(EVERYONE)),
+        (g.clone(), "/api/v1/records/{id}/pdf", Roles(EVERYONE)),
+        (p.clone(), "/api/v1/records/{id}/revoke", Roles(QM)),
         (g.clone(), "/api/v1/openapi.json", Public),
         (p.clone(), "/api/v1/session", Public),
         // Last: it ends the session it is called with.
@@ -202,7 +243,9 @@ fn endpoints() -> Vec<(Method, String, Who)> {
                 .replace("{username}", "nobody")
                 .replace("{step}", "external")
                 .replace("{point}", "min")
-                .replace("{value}", ID);
+                .replace("{value}", ID)
+                .replace("{year}", "2026")
+                .replace("{day}", "2026-02-16");
             (m, path, w)
         })
         .collect()

@@ -4,6 +4,7 @@
 #![allow(clippy::missing_panics_doc)]
 
 mod contract;
+mod dossiers;
 mod ingest;
 mod registry;
 mod signing;

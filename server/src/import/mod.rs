@@ -20,6 +20,8 @@
 //!   drops trailing separators in some rows); a row with more non-empty fields than the header
 //!   is refused, as its values are probably shifted.
 
+pub mod dossiers;
+
 use std::collections::hash_map::Entry;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fmt::Write as _;
@@ -108,27 +110,7 @@ pub fn parse_instruments(
     bytes: &[u8],
     progress: &mut dyn FnMut(usize, usize),
 ) -> Result<Vec<InstrumentRow>, Problems> {
-    let sheet = match format {
-        FileFormat::Csv => read_csv(bytes)?,
-        FileFormat::Xlsx => read_xlsx(bytes)?,
-    };
-    let mut problems = sheet.problems;
-    let mut lines = sheet.lines.into_iter();
-    let Some(header_line) = lines.next() else {
-        problems.at(
-            "",
-            "the file is empty: expected a header row (serial, category, …) and one row per instrument",
-        );
-        return Err(problems);
-    };
-    let data: Vec<Line> = lines.collect();
-    let header = Header::parse(&header_line, &data, &mut problems);
-    if data.is_empty() {
-        problems.at(
-            format!("row {}", header_line.row),
-            "no instrument rows below the header",
-        );
-    }
+    let (header, data, mut problems) = read_table::<Column>(format, bytes)?;
     let categories = CategoryIndex::new();
     let mut rows = Vec::with_capacity(data.len());
     let mut seen = Seen::new();
@@ -148,6 +130,50 @@ pub fn parse_instruments(
 
 // ---------------------------------------------------------------------------------------------
 // Raw sheet
+
+/// The header and data rows of a file of `C` rows, with the problems found so far (header
+/// problems, unreadable rows); `Err` when the file cannot be read at all.
+fn read_table<C: ColumnSet>(
+    format: FileFormat,
+    bytes: &[u8],
+) -> Result<(Header<C>, Vec<Line>, Problems), Problems> {
+    let sheet = read_sheet(format, bytes)?;
+    let mut problems = sheet.problems;
+    let mut lines = sheet.lines.into_iter();
+    let Some(header_line) = lines.next() else {
+        problems.at(
+            "",
+            format!(
+                "the file is empty: expected a header row ({}, …) and one row per {}",
+                C::all()
+                    .iter()
+                    .take(2)
+                    .map(|c| c.name())
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                C::row_noun()
+            ),
+        );
+        return Err(problems);
+    };
+    let data: Vec<Line> = lines.collect();
+    let header = Header::parse(&header_line, &data, &mut problems);
+    if data.is_empty() {
+        problems.at(
+            format!("row {}", header_line.row),
+            format!("no {} rows below the header", C::row_noun()),
+        );
+    }
+    Ok((header, data, problems))
+}
+
+/// The non-empty rows of a CSV or XLSX file, or why it cannot be read.
+fn read_sheet(format: FileFormat, bytes: &[u8]) -> Result<Sheet, Problems> {
+    match format {
+        FileFormat::Csv => read_csv(bytes),
+        FileFormat::Xlsx => read_xlsx(bytes),
+    }
+}
 
 /// A cell as the file holds it, before any column rule.
 #[derive(Debug, Clone, PartialEq)]
@@ -234,7 +260,7 @@ impl Sheet {
             return Err(one_problem(
                 "",
                 format!(
-                    "the file has more than {MAX_DATA_ROWS} instrument rows: split it into files \
+                    "the file has more than {MAX_DATA_ROWS} data rows: split it into files \
                      of at most {MAX_DATA_ROWS} rows and import them one by one"
                 ),
             ));
@@ -451,7 +477,7 @@ fn read_xlsx(bytes: &[u8]) -> Result<Sheet, Problems> {
             return Err(one_problem(
                 "",
                 format!(
-                    "the file has more than {MAX_DATA_ROWS} instrument rows: split it into files \
+                    "the file has more than {MAX_DATA_ROWS} data rows: split it into files \
                      of at most {MAX_DATA_ROWS} rows and import them one by one"
                 ),
             ));
@@ -508,7 +534,33 @@ fn parse_iso_date(s: &str) -> Option<NaiveDate> {
 // ---------------------------------------------------------------------------------------------
 // Header
 
-/// The columns an import file may hold.
+/// The columns one kind of import file may hold (instruments, dossiers…): each has a
+/// canonical name, the headings accepted for it and whether it is required.
+pub(crate) trait ColumnSet: Copy + Eq + std::hash::Hash + 'static {
+    /// Every column, in the order they are listed to a person.
+    fn all() -> &'static [Self];
+    /// Accepted header texts: canonical name first, then the Vietnamese heading of the
+    /// Centre's forms, then other spellings. Compared after [`fold_header`].
+    fn headers(self) -> &'static [&'static str];
+    fn required(self) -> bool;
+    /// What a row of this file is ("instrument", "dossier"), for messages.
+    fn row_noun() -> &'static str;
+
+    /// Canonical name, used in problem paths.
+    fn name(self) -> &'static str {
+        self.headers()[0]
+    }
+
+    fn from_header(text: &str) -> Option<Self> {
+        let key = fold_header(text);
+        Self::all()
+            .iter()
+            .copied()
+            .find(|c| c.headers().iter().any(|h| fold_header(h) == key))
+    }
+}
+
+/// The columns an instrument import file may hold.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 enum Column {
     Serial,
@@ -524,6 +576,24 @@ enum Column {
     Location,
     LastVerifiedOn,
     NextDueOn,
+}
+
+impl ColumnSet for Column {
+    fn all() -> &'static [Self] {
+        &Self::ALL
+    }
+
+    fn headers(self) -> &'static [&'static str] {
+        self.headings()
+    }
+
+    fn required(self) -> bool {
+        matches!(self, Column::Serial | Column::Category)
+    }
+
+    fn row_noun() -> &'static str {
+        "instrument"
+    }
 }
 
 impl Column {
@@ -543,14 +613,7 @@ impl Column {
         Column::NextDueOn,
     ];
 
-    /// Canonical name, used in problem paths.
-    fn name(self) -> &'static str {
-        self.headers()[0]
-    }
-
-    /// Accepted header texts, canonical name first, then the Vietnamese heading used in the
-    /// Centre's forms. Compared after [`fold_header`].
-    fn headers(self) -> &'static [&'static str] {
+    fn headings(self) -> &'static [&'static str] {
         match self {
             Column::Serial => &[
                 "serial",
@@ -585,17 +648,6 @@ impl Column {
             Column::NextDueOn => &["next_due_on", "Hạn kiểm định", "hiệu lực đến"],
         }
     }
-
-    fn required(self) -> bool {
-        matches!(self, Column::Serial | Column::Category)
-    }
-
-    fn from_header(text: &str) -> Option<Self> {
-        let key = fold_header(text);
-        Self::ALL
-            .into_iter()
-            .find(|c| c.headers().iter().any(|h| fold_header(h) == key))
-    }
 }
 
 /// Headings of columns that are read past on purpose: the running number (số thứ tự) every
@@ -618,16 +670,16 @@ fn fold(text: &str) -> String {
 
 /// Where each known column sits in the file.
 #[derive(Debug)]
-struct Header {
-    position: HashMap<Column, usize>,
+struct Header<C: ColumnSet = Column> {
+    position: HashMap<C, usize>,
     /// Number of header cells; values further right have no heading.
     width: usize,
 }
 
-impl Header {
+impl<C: ColumnSet> Header<C> {
     fn parse(line: &Line, data: &[Line], problems: &mut Problems) -> Self {
         let at = |i: usize| format!("row {}, column {}", line.row, column_letters(i));
-        let mut position: HashMap<Column, usize> = HashMap::new();
+        let mut position: HashMap<C, usize> = HashMap::new();
         for (i, cell) in line.cells.iter().enumerate() {
             let text = cell.display();
             if text.is_empty() {
@@ -652,7 +704,7 @@ impl Header {
             if IGNORED_HEADERS.contains(&fold_header(&text).as_str()) {
                 continue;
             }
-            match Column::from_header(&text) {
+            match C::from_header(&text) {
                 Some(col) => {
                     if let Some(first) = position.get(&col) {
                         problems.at(
@@ -671,7 +723,7 @@ impl Header {
                     at(i),
                     format!(
                         "unknown column `{text}`; the known columns are {}",
-                        known_columns()
+                        known_columns::<C>()
                     ),
                 ),
             }
@@ -682,7 +734,7 @@ impl Header {
                 format!("a heading beyond the {MAX_COLUMNS} columns an import file may have"),
             );
         }
-        for col in Column::ALL.into_iter().filter(|c| c.required()) {
+        for col in C::all().iter().copied().filter(|c| c.required()) {
             if !position.contains_key(&col) {
                 problems.at(
                     format!("row {}", line.row),
@@ -701,9 +753,9 @@ impl Header {
     }
 }
 
-fn known_columns() -> String {
+fn known_columns<C: ColumnSet>() -> String {
     let mut s = String::new();
-    for (i, c) in Column::ALL.into_iter().enumerate() {
+    for (i, c) in C::all().iter().copied().enumerate() {
         if i > 0 {
             s.push_str(", ");
         }
@@ -1121,10 +1173,10 @@ fn parse_date_text(t: &str) -> Result<NaiveDate, FieldError> {
 mod tests {
     use super::*;
 
-    const GOOD_CSV: &[u8] = include_bytes!("../tests/fixtures/import/good.csv");
-    const MIXED_CSV: &[u8] = include_bytes!("../tests/fixtures/import/mixed.csv");
-    const GOOD_XLSX: &[u8] = include_bytes!("../tests/fixtures/import/good.xlsx");
-    const MIXED_XLSX: &[u8] = include_bytes!("../tests/fixtures/import/mixed.xlsx");
+    const GOOD_CSV: &[u8] = include_bytes!("../../tests/fixtures/import/good.csv");
+    const MIXED_CSV: &[u8] = include_bytes!("../../tests/fixtures/import/mixed.csv");
+    const GOOD_XLSX: &[u8] = include_bytes!("../../tests/fixtures/import/good.xlsx");
+    const MIXED_XLSX: &[u8] = include_bytes!("../../tests/fixtures/import/mixed.xlsx");
 
     fn parse(format: FileFormat, bytes: &[u8]) -> Result<Vec<InstrumentRow>, Problems> {
         parse_instruments(format, bytes, &mut |_, _| {})
@@ -1556,7 +1608,7 @@ mod tests {
         text.push_str("one,taximeter\n");
         let p = csv(&text).unwrap_err();
         assert_eq!(p.len(), 1);
-        assert!(p.0[0].message.contains("more than 100000 instrument rows"));
+        assert!(p.0[0].message.contains("more than 100000 data rows"));
     }
 
     #[test]
