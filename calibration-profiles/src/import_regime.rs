@@ -547,7 +547,9 @@ pub enum HsCodeError {
     #[error("`{0}` is not an HS code: give 4 to 8 digits, e.g. 6506.10.10")]
     Malformed(String),
     /// Well formed, but no goods line covers it: not goods this body inspects on import.
-    #[error("HS code {0} is not in the list of goods inspected on import (tables/import-goods.toml)")]
+    #[error(
+        "HS code {0} is not in the list of goods inspected on import (tables/import-goods.toml)"
+    )]
     Unknown(String),
 }
 
@@ -573,8 +575,14 @@ impl GoodsList {
                     "must be 4 to 8 digits, dotted as printed (e.g. 6506.10.10)",
                 ),
                 Some(d) => {
-                    if list.goods[..i].iter().any(|o| hs_digits(&o.hs) == Some(d.clone())) {
-                        p.at(format!("goods[{i}].hs"), format!("{} is listed twice", g.hs));
+                    if list.goods[..i]
+                        .iter()
+                        .any(|o| hs_digits(&o.hs) == Some(d.clone()))
+                    {
+                        p.at(
+                            format!("goods[{i}].hs"),
+                            format!("{} is listed twice", g.hs),
+                        );
                     }
                 }
             }
@@ -639,7 +647,10 @@ mod goods_tests {
             list.lookup("27AB"),
             Err(HsCodeError::Malformed("27AB".into()))
         );
-        assert_eq!(list.lookup("123"), Err(HsCodeError::Malformed("123".into())));
+        assert_eq!(
+            list.lookup("123"),
+            Err(HsCodeError::Malformed("123".into()))
+        );
         assert_eq!(
             list.lookup("0101.21"),
             Err(HsCodeError::Unknown("0101.21".into()))
