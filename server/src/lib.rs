@@ -17,6 +17,7 @@ pub mod http;
 pub mod import;
 pub mod issue;
 pub mod records;
+pub mod sample;
 pub mod signing;
 pub mod startup;
 pub mod store;

@@ -27,3 +27,38 @@ pub fn qr_svg(payload: &str) -> Result<String, RenderError> {
         .light_color(svg::Color("#ffffff"))
         .build())
 }
+
+/// The QR code of `payload` as an SVG group of squares placed at (`x`, `y`) with side `size`
+/// (user units, quiet zone included), to draw inside another SVG such as a sample label.
+///
+/// ```
+/// let g = tdc_certificate::qr::qr_svg_group("M26-0117", 2.0, 2.0, 20.0).unwrap();
+/// assert!(g.starts_with("<g") && g.contains("<rect"));
+/// ```
+pub fn qr_svg_group(payload: &str, x: f64, y: f64, size: f64) -> Result<String, RenderError> {
+    use std::fmt::Write as _;
+    let code = QrCode::with_error_correction_level(payload.as_bytes(), EcLevel::M)
+        .map_err(|err| RenderError::QrCode(err.to_string()))?;
+    let width = code.width();
+    let modules = code.to_colors();
+    // Four modules of quiet zone on each side.
+    #[allow(clippy::cast_precision_loss)]
+    let cell = size / (width + 8) as f64;
+    let mut out = format!(
+        "<g><rect x=\"{x}\" y=\"{y}\" width=\"{size}\" height=\"{size}\" fill=\"#ffffff\"/>"
+    );
+    for (i, color) in modules.iter().enumerate() {
+        if *color == qrcode::Color::Dark {
+            #[allow(clippy::cast_precision_loss)]
+            let (cx, cy) = ((i % width + 4) as f64, (i / width + 4) as f64);
+            let _ = write!(
+                out,
+                "<rect x=\"{:.3}\" y=\"{:.3}\" width=\"{cell:.3}\" height=\"{cell:.3}\" fill=\"#000000\"/>",
+                x + cx * cell,
+                y + cy * cell
+            );
+        }
+    }
+    out.push_str("</g>");
+    Ok(out)
+}

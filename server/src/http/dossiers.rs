@@ -390,6 +390,30 @@ fn signer(state: &AppState) -> Result<std::sync::Arc<crate::signing::KeyRing>, A
     })
 }
 
+/// Signs the dossier's new document: what the store writes with the change.
+fn issued(
+    ring: &crate::signing::KeyRing,
+    doc: &tdc_certificate::RecordDocument,
+    token: &str,
+    d: &Dossier,
+    actor: &str,
+) -> Result<Effects, StoreError> {
+    let record = crate::records::seal(
+        ring,
+        doc,
+        token,
+        ("import_dossier", d.import_dossier_id),
+        actor,
+        None,
+        0,
+    )
+    .map_err(StoreError::State)?;
+    Ok(Effects {
+        record: Some(record),
+        reason: None,
+    })
+}
+
 fn number_of(pattern: &str, year: i32, seq: Option<i64>) -> Result<String, StoreError> {
     crate::config::format_number(pattern, year, seq.unwrap_or(0)).map_err(StoreError::State)
 }
@@ -435,20 +459,7 @@ async fn confirm(
                     url,
                     &name,
                 );
-                let record = crate::records::seal(
-                    &ring,
-                    &doc,
-                    &token,
-                    ("import_dossier", d.import_dossier_id),
-                    &actor,
-                    None,
-                    0,
-                )
-                .map_err(StoreError::State)?;
-                Ok(Effects {
-                    record: Some(record),
-                    reason: None,
-                })
+                issued(&ring, &doc, &token, d, &actor)
             },
         )
         .await
@@ -714,20 +725,7 @@ async fn issue_notice(
                     url,
                     &name,
                 );
-                let record = crate::records::seal(
-                    &ring,
-                    &doc,
-                    &token,
-                    ("import_dossier", d.import_dossier_id),
-                    &actor,
-                    None,
-                    0,
-                )
-                .map_err(StoreError::State)?;
-                Ok(Effects {
-                    record: Some(record),
-                    reason: None,
-                })
+                issued(&ring, &doc, &token, d, &actor)
             },
         )
         .await
@@ -793,7 +791,7 @@ pub struct RecordView {
     pub verify_url: String,
 }
 
-fn record_view(state: &AppState, r: Record) -> RecordView {
+pub(crate) fn record_view(state: &AppState, r: Record) -> RecordView {
     let verify_url = format!(
         "{}/v/{}",
         state.settings.public_url.trim_end_matches('/'),

@@ -12,7 +12,9 @@ use schemars::{JsonSchema, Schema, SchemaGenerator};
 use serde_json::{Map, Value, json};
 
 use super::session::{Rule, rule};
-use super::{admin, bench, calc, certificates, devices, dossiers, registry, session, standards};
+use super::{
+    admin, bench, calc, certificates, devices, dossiers, registry, samples, session, standards,
+};
 use crate::store;
 
 type SchemaFn = fn(&mut SchemaGenerator) -> Schema;
@@ -959,6 +961,105 @@ pub fn operations() -> Vec<Operation> {
             None,
             Some(s::<registry::Reason>),
             J(200, s::<dossiers::RecordView>),
+        ),
+        op(
+            "get",
+            "/api/v1/samples",
+            "samples",
+            "Search samples (code, name, requester; status, type, survey, overdue, retention over)",
+            Some(s::<samples::SampleParams>),
+            None,
+            J(200, s::<store::registry::Page<store::samples::Sample>>),
+        ),
+        op(
+            "post",
+            "/api/v1/samples",
+            "samples",
+            "Receive a sample (code from the configured pattern, tests asked)",
+            None,
+            Some(s::<crate::sample::ReceiveInput>),
+            J(201, s::<samples::SampleView>),
+        ),
+        op(
+            "get",
+            "/api/v1/samples/{id}",
+            "samples",
+            "One sample with its tests, custody, portions and records",
+            None,
+            None,
+            J(200, s::<samples::SampleView>),
+        ),
+        op(
+            "get",
+            "/api/v1/samples/{id}/label.svg",
+            "samples",
+            "The sample's label (50 × 30 mm SVG with a QR code)",
+            None,
+            None,
+            J(200, s::<String>),
+        ),
+        op(
+            "post",
+            "/api/v1/samples/{id}/split",
+            "samples",
+            "Split into sub-samples and retained portions",
+            None,
+            Some(s::<samples::SplitInput>),
+            J(200, s::<samples::SampleView>),
+        ),
+        op(
+            "post",
+            "/api/v1/samples/{id}/custody",
+            "samples",
+            "Record a hand-over (who, where, condition)",
+            None,
+            Some(s::<crate::sample::HandOver>),
+            J(200, s::<samples::SampleView>),
+        ),
+        op(
+            "post",
+            "/api/v1/samples/{id}/dispose",
+            "samples",
+            "Record the disposal at the end of retention",
+            None,
+            Some(s::<crate::sample::DisposalInput>),
+            J(200, s::<samples::SampleView>),
+        ),
+        op(
+            "post",
+            "/api/v1/samples/{id}/tests",
+            "samples",
+            "Assign a test (characteristic, method, analyst, equipment)",
+            None,
+            Some(s::<crate::sample::TestRequest>),
+            J(201, s::<samples::SampleView>),
+        ),
+        op(
+            "get",
+            "/api/v1/surveys",
+            "samples",
+            "Quality surveys",
+            Some(s::<samples::SurveyParams>),
+            None,
+            J(200, s::<Vec<store::samples::Survey>>),
+        ),
+        op(
+            "post",
+            "/api/v1/surveys",
+            "samples",
+            "Open a quality survey",
+            None,
+            Some(s::<samples::SurveyInput>),
+            J(201, s::<store::samples::Survey>),
+        ),
+        op(
+            "get",
+            "/api/v1/surveys/{id}",
+            "samples",
+            "A survey's report: samples, results, nonconforming ones",
+            None,
+            None,
+            J(200, s::<samples::SurveyReport>),
         ),
         op(
             "get",

@@ -63,10 +63,12 @@ pub enum Permission {
     Sign,
     /// Register import inspection dossiers and record their steps.
     Dossiers,
+    /// Receive samples, record their custody, assign tests and enter results.
+    Laboratory,
 }
 
 impl Permission {
-    pub const ALL: [Permission; 11] = [
+    pub const ALL: [Permission; 12] = [
         Permission::Read,
         Permission::Calculate,
         Permission::EditRegistry,
@@ -78,6 +80,7 @@ impl Permission {
         Permission::Review,
         Permission::Sign,
         Permission::Dossiers,
+        Permission::Laboratory,
     ];
 }
 
@@ -100,7 +103,9 @@ pub fn allows(role: Role, p: Permission) -> bool {
             R::Reviewer | R::QualityManager | R::Admin | R::ReadOnly
         ),
         P::Administer => role == R::Admin,
-        P::Bench => matches!(role, R::Technician | R::Reviewer | R::QualityManager),
+        P::Bench | P::Laboratory => {
+            matches!(role, R::Technician | R::Reviewer | R::QualityManager)
+        }
         P::Review => matches!(role, R::Reviewer | R::QualityManager),
         // Import inspection is state management work (inspectors), not the laboratory's.
         P::Dossiers => matches!(role, R::Inspector | R::Reviewer | R::QualityManager),
@@ -194,7 +199,12 @@ pub fn rule(method: &Method, path: &str) -> Option<Rule> {
             | "/api/v1/dossiers"
             | "/api/v1/dossiers/{id}"
             | "/api/v1/records/{id}"
-            | "/api/v1/records/{id}/pdf",
+            | "/api/v1/records/{id}/pdf"
+            | "/api/v1/samples"
+            | "/api/v1/samples/{id}"
+            | "/api/v1/samples/{id}/label.svg"
+            | "/api/v1/surveys"
+            | "/api/v1/surveys/{id}",
         ) if get => Signed(P::Read),
         (
             "POST" | "PUT",
@@ -228,6 +238,15 @@ pub fn rule(method: &Method, path: &str) -> Option<Rule> {
             | "/api/v1/dossiers/{id}/clearance"
             | "/api/v1/dossiers/{id}/certificate",
         ) => Signed(P::Dossiers),
+        (
+            "POST",
+            "/api/v1/samples"
+            | "/api/v1/samples/{id}/split"
+            | "/api/v1/samples/{id}/custody"
+            | "/api/v1/samples/{id}/dispose"
+            | "/api/v1/samples/{id}/tests"
+            | "/api/v1/surveys",
+        ) => Signed(P::Laboratory),
         _ => return None,
     })
 }

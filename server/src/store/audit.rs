@@ -176,6 +176,24 @@ const INSERT_LINKED: &str = "INSERT INTO audit_entry (audit_entry_id, at, actor,
      WHERE COALESCE((SELECT hash FROM audit_entry ORDER BY audit_entry_id DESC LIMIT 1), $12) = $10 \
      ON CONFLICT (audit_entry_id) DO NOTHING";
 
+/// The advisory lock key writers queue on once they lost a race for the chain's head.
+const AUDIT_LOCK_KEY: i64 = 0x7464_635f_6175_6474; // "tdc_audt"
+
+/// After a lost race, waits for the other writers that lost one too (PostgreSQL: a
+/// transaction-scoped advisory lock, released at commit). Without it N writers retrying in
+/// step need N rounds for the last of them; queued, each needs at most one more, racing only
+/// writers that have not met contention yet. Uncontended writes never take the lock. SQLite
+/// needs nothing: its write transactions are already one at a time.
+async fn queue_behind_other_writers(tx: &mut Tx) -> Result<(), StoreError> {
+    if let super::Conn::Postgres(c) = &mut tx.conn {
+        sqlx::query("SELECT pg_advisory_xact_lock($1)")
+            .bind(AUDIT_LOCK_KEY)
+            .execute(&mut **c)
+            .await?;
+    }
+    Ok(())
+}
+
 async fn read_head(tx: &mut Tx) -> Result<Option<Head>, StoreError> {
     let row: Option<(i64, String)> = on_tx!(tx, c => sqlx::query_as("SELECT audit_entry_id, hash FROM audit_entry ORDER BY audit_entry_id DESC LIMIT 1").fetch_optional(&mut **c).await)?;
     Ok(row.map(|(id, hash)| Head { id, hash }))
@@ -190,7 +208,10 @@ pub async fn append(tx: &mut Tx, actor: &str, change: Change<'_>) -> Result<(), 
         Some(h) => Some(h.clone()),
         None => tx.head_hint.get(),
     };
-    for _ in 0..APPEND_ATTEMPTS {
+    for attempt in 0..APPEND_ATTEMPTS {
+        if attempt == 1 {
+            queue_behind_other_writers(tx).await?;
+        }
         let prev = head
             .as_ref()
             .map_or(GENESIS, |h| h.hash.as_str())

@@ -12,6 +12,7 @@ mod live;
 mod matrix;
 mod openapi;
 mod registry;
+mod samples;
 mod session;
 mod standards;
 
