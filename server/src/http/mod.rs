@@ -13,6 +13,7 @@ mod ingest;
 mod metrics;
 pub mod openapi;
 mod registry;
+pub mod reports;
 pub mod samples;
 pub mod session;
 mod standards;
@@ -264,6 +265,7 @@ fn api_routes(state: AppState) -> Router<AppState> {
         .merge(certificates::routes())
         .merge(dossiers::routes())
         .merge(samples::routes())
+        .merge(reports::routes())
         .route_layer(axum::middleware::from_fn_with_state(
             state,
             session::authorize,

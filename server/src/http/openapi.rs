@@ -13,7 +13,8 @@ use serde_json::{Map, Value, json};
 
 use super::session::{Rule, rule};
 use super::{
-    admin, bench, calc, certificates, devices, dossiers, registry, samples, session, standards,
+    admin, bench, calc, certificates, devices, dossiers, registry, reports, samples, session,
+    standards,
 };
 use crate::store;
 
@@ -1060,6 +1061,24 @@ pub fn operations() -> Vec<Operation> {
             None,
             None,
             J(200, s::<samples::SurveyReport>),
+        ),
+        op(
+            "get",
+            "/api/v1/reports/yearly",
+            "reports",
+            "Yearly figures: instruments per category, samples per type, dossiers per channel with the on-time count",
+            Some(s::<reports::PeriodParams>),
+            None,
+            J(200, s::<reports::YearlyReport>),
+        ),
+        op(
+            "get",
+            "/api/v1/reports/yearly.xlsx",
+            "reports",
+            "The same figures as an XLSX workbook",
+            Some(s::<reports::PeriodParams>),
+            None,
+            J(200, s::<String>),
         ),
         op(
             "get",

@@ -204,7 +204,9 @@ pub fn rule(method: &Method, path: &str) -> Option<Rule> {
             | "/api/v1/samples/{id}"
             | "/api/v1/samples/{id}/label.svg"
             | "/api/v1/surveys"
-            | "/api/v1/surveys/{id}",
+            | "/api/v1/surveys/{id}"
+            | "/api/v1/reports/yearly"
+            | "/api/v1/reports/yearly.xlsx",
         ) if get => Signed(P::Read),
         (
             "POST" | "PUT",

@@ -19,6 +19,7 @@ pub mod dossiers;
 pub mod readings;
 pub mod records;
 pub mod registry;
+pub mod reports;
 pub mod samples;
 pub mod sessions;
 pub mod standards;

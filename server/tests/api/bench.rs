@@ -1031,3 +1031,33 @@ async fn due_lists_export_instruments_due_within_n_days() {
     assert_eq!(a.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(a.field(), "days");
 }
+
+#[tokio::test]
+async fn the_yearly_report_counts_each_issued_verification_once_per_category() {
+    let lab = lab().await;
+    let (_, first) = issued(&lab).await;
+    issued(&lab).await;
+    // An amendment is the same work: still two verifications.
+    let id = first["certificate_id"].as_str().unwrap();
+    let a = lab
+        .app
+        .post(
+            &format!("/api/v1/certificates/{id}/amend"),
+            &lab.qm,
+            json!({"password": PASSWORD, "reason": "Sửa địa chỉ khách hàng", "changes": {"owner_address": "Số 3 Lê Lợi"}}),
+        )
+        .await;
+    assert_eq!(a.status, StatusCode::CREATED, "{}", a.json);
+    let year = server::web::i18n::today().format("%Y").to_string();
+    let r = lab
+        .app
+        .get(&format!("/api/v1/reports/yearly?from={year}"), &lab.qm)
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.json);
+    assert_eq!(
+        r.json["instruments"],
+        json!([{"year": year.parse::<i32>().unwrap(), "category": "analytical-balance", "verified": 2, "calibrated": 0, "failed": 0}]),
+        "{}",
+        r.json
+    );
+}

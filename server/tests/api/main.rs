@@ -12,6 +12,7 @@ mod live;
 mod matrix;
 mod openapi;
 mod registry;
+mod reports;
 mod samples;
 mod session;
 mod standards;

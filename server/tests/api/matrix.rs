@@ -237,6 +237,8 @@ fn endpoint_list() -> Vec<(Method, &'static str, Who)> {
         (g.clone(), "/api/v1/surveys", Roles(EVERYONE)),
         (p.clone(), "/api/v1/surveys", Roles(BENCH)),
         (g.clone(), "/api/v1/surveys/{id}", Roles(EVERYONE)),
+        (g.clone(), "/api/v1/reports/yearly", Roles(EVERYONE)),
+        (g.clone(), "/api/v1/reports/yearly.xlsx", Roles(EVERYONE)),
         (g.clone(), "/api/v1/openapi.json", Public),
         (p.clone(), "/api/v1/session", Public),
         // Last: it ends the session it is called with.
