@@ -2,7 +2,8 @@
 # Runs the server's benchmarks (ingest, instrument lookup) with their raw-SQL baselines in the
 # same run and prints the ratios against the targets. PostgreSQL is measured when one answers at
 # TDC_BENCH_POSTGRES_URL (default postgres://postgres@127.0.0.1:5432/postgres).
-# Usage: bash server/bench/run.sh [--quick] [ingest|lookup|audit|verify|sqlite|postgres]
+# Usage: bash server/bench/run.sh [--quick] [ingest|lookup|audit|verify|reports|sqlite|postgres]
+#   reports: the yearly report over 20,000 dossiers, 5,000 samples and 30,000 results (SQLite).
 #   --quick  100,000 instruments on SQLite, 200,000 on PostgreSQL, 50,000 readings a round and
 #            5,000 lookups (a few minutes instead of 1,000,000 / 10,000,000 / 500,000 / 20,000);
 #            TDC_BENCH_* variables set by the caller win (see server/benches/server.rs).
@@ -23,4 +24,8 @@ for arg in "$@"; do
     *) part="$arg" ;;
   esac
 done
+if [ "$part" = "reports" ]; then
+  export TDC_BENCH_REPORT_RUNS="${TDC_BENCH_REPORT_RUNS:-20}"
+  exec cargo bench -p server --bench reports
+fi
 cargo bench -p server --bench server -- "$part"
