@@ -11,6 +11,7 @@
 //! - [`cycles`]: statutory verification cycles of group-2 instruments.
 //! - [`workdays`]: the working-day calendar (holidays, make-up days) and deadline counting.
 //! - [`import_regime`]: import quality-inspection regimes: dossier, steps, deadlines, forms.
+//! - [`lims`]: test methods and specification limits as data; a test result's evaluation.
 //! - [`profile`]: procedure and instrument profile formats (raw → validated).
 //! - [`run`]: evaluation of a verification or calibration run against its procedure.
 //! - [`calc`]: the JSON shapes of the calculator (`tdc-calc` and `/api/v1/calc/*`).
@@ -25,6 +26,7 @@ pub mod conformity;
 pub mod cycles;
 pub mod date;
 pub mod import_regime;
+pub mod lims;
 pub mod model;
 pub mod montecarlo;
 pub mod mpe;

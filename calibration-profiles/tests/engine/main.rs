@@ -12,6 +12,7 @@
 mod cli;
 mod golden;
 mod invalid_profiles;
+mod lims;
 mod properties;
 mod run;
 mod schemas;
