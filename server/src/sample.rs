@@ -261,6 +261,7 @@ pub fn receive(
         p.at("retention_days", "at most 3650 days");
     }
     check_tests(&mut p, "tests", &input.tests);
+    check_methods(&mut p, "tests", &input.tests);
     if !p.is_empty() {
         return Err(p);
     }
@@ -408,4 +409,332 @@ pub fn split(
         samples.push(s);
     }
     Ok((samples, custody_rows))
+}
+
+/// Checks the tests asked for against the methods table: a known method that measures the
+/// characteristic named.
+pub fn check_methods(p: &mut Problems, prefix: &str, tests: &[TestRequest]) {
+    let methods = calibration_profiles::lims::Methods::shipped();
+    for (i, t) in tests.iter().enumerate() {
+        match methods.get(t.method_id.trim()) {
+            None => p.at(
+                format!("{prefix}[{i}].method_id"),
+                format!("`{}` is not in the methods table (calibration-profiles/tables/test-methods.toml)", t.method_id),
+            ),
+            Some(m) if m.characteristic != t.characteristic => p.at(
+                format!("{prefix}[{i}].characteristic"),
+                format!("{} measures `{}`, not `{}`", m.id, m.characteristic, t.characteristic),
+            ),
+            Some(_) => {}
+        }
+    }
+}
+
+/// A sample type of the shipped list.
+#[must_use]
+pub fn known_sample_type(code: &str) -> bool {
+    calibration_profiles::lims::Specifications::shipped()
+        .sample_type(code)
+        .is_some()
+}
+
+/// The Vietnamese and English names of a sample type (its code when unknown).
+#[must_use]
+pub fn sample_type_names(code: &str) -> (String, String) {
+    calibration_profiles::lims::Specifications::shipped()
+        .sample_type(code)
+        .map_or_else(
+            || (code.to_owned(), code.to_owned()),
+            |t| (t.name.vi.clone(), t.name.en.clone()),
+        )
+}
+
+/// Evaluates a test's replicates with its method and the sample's limit (specification and
+/// product type, in force on `day`), and writes the result into the test row.
+pub fn record_result(
+    sample: &Sample,
+    test: &mut SampleTest,
+    replicates: &[String],
+    reading_ids: &[Uuid],
+    day: NaiveDate,
+    actor: &str,
+) -> Result<(), Problems> {
+    use calibration_profiles::conformity::Rule;
+    use calibration_profiles::lims::{Methods, Specifications, evaluate};
+    let mut p = Problems::default();
+    let Some(method) = Methods::shipped().get(&test.method_id) else {
+        p.at(
+            "method_id",
+            format!("`{}` is not in the methods table", test.method_id),
+        );
+        return Err(p);
+    };
+    let limit = match (&sample.specification, &sample.product_type) {
+        (Some(spec), Some(product)) => {
+            Specifications::shipped().limit(spec, day, product, &test.characteristic)
+        }
+        _ => None,
+    };
+    let e = match evaluate(method, limit, replicates, Rule::SimpleAcceptance) {
+        Ok(e) => e,
+        Err(err) => {
+            p.at("replicates", err.to_string());
+            return Err(p);
+        }
+    };
+    test.replicates = serde_json::to_string(replicates).ok();
+    test.reading_ids = (!reading_ids.is_empty())
+        .then(|| serde_json::to_string(reading_ids).ok())
+        .flatten();
+    test.reported = Some(e.text(true));
+    test.unit = if method.unit == "1" {
+        String::new()
+    } else {
+        method.unit.clone()
+    };
+    test.expanded_uncertainty = e.expanded_uncertainty.map(|u| {
+        let (u, d) = crate::issue::round_uncertainty(u);
+        crate::issue::format_number(u, d, true)
+    });
+    test.conformity = Some(e.conformity.as_str().to_owned());
+    test.limit_text = limit.map(|l| l.text(true));
+    test.specification.clone_from(&sample.specification);
+    test.evaluation = serde_json::to_string(&e).ok();
+    test.engine_version = Some(calibration_profiles::ENGINE_VERSION.to_owned());
+    test.status = "resulted".into();
+    test.resulted_by = Some(actor.to_owned());
+    test.resulted_at = Some(Utc::now());
+    Ok(())
+}
+
+/// The sample's overall conformity: nonconforming when one result is, `no_limit` when no
+/// result was judged, else conforming.
+#[must_use]
+pub fn overall(tests: &[SampleTest]) -> &'static str {
+    let c = |w: &str| tests.iter().any(|t| t.conformity.as_deref() == Some(w));
+    if c("does_not_conform") {
+        "does_not_conform"
+    } else if c("conforms") {
+        "conforms"
+    } else {
+        "no_limit"
+    }
+}
+
+/// The test report (phiếu kết quả thử nghiệm) of a sample.
+// One document laid out top to bottom; splitting it would scatter the form.
+#[allow(clippy::too_many_arguments, clippy::too_many_lines)]
+#[must_use]
+pub fn report(
+    s: &Sample,
+    tests: &[SampleTest],
+    lab: &crate::config::Lab,
+    number: String,
+    issue_date: NaiveDate,
+    qr_payload: String,
+    analysts: &[String],
+    signer: &str,
+    amendment: Option<tdc_certificate::Amendment>,
+) -> tdc_certificate::RecordDocument {
+    use tdc_certificate::{
+        Field, Language, LocalizedText as T, RecordConclusion, RecordDocument, RecordKind,
+        RecordSignatory, Section, Table, TableRow, Verdict,
+    };
+    let (type_vi, _) = sample_type_names(&s.sample_type);
+    let mut fields = vec![
+        Field::new("Tên mẫu", "Sample", s.name.clone()),
+        Field::new("Mã mẫu", "Sample code", s.code.clone()),
+        Field::new("Loại mẫu", "Sample type", type_vi),
+        Field::new(
+            "Khách hàng / đơn vị yêu cầu",
+            "Customer",
+            s.requester_name.clone(),
+        ),
+        Field::new("Số lượng", "Quantity", s.quantity.clone()),
+        Field::new(
+            "Tình trạng mẫu khi nhận",
+            "Condition on receipt",
+            s.condition.clone(),
+        ),
+        Field::new(
+            "Ngày nhận mẫu",
+            "Received on",
+            s.received_on.format("%d/%m/%Y").to_string(),
+        ),
+    ];
+    if let Some(seal) = &s.seal_number {
+        fields.push(Field::new("Số niêm phong", "Seal number", seal.clone()));
+    }
+    if let Some(spec) = &s.specification {
+        fields.push(Field::new(
+            "Căn cứ đánh giá",
+            "Assessed against",
+            spec.clone(),
+        ));
+    }
+    let rule = tests
+        .iter()
+        .find_map(|t| {
+            t.evaluation
+                .as_deref()
+                .and_then(|e| serde_json::from_str::<calibration_profiles::lims::Evaluated>(e).ok())
+        })
+        .map(|e| T::new(e.decision_rule.vi, e.decision_rule.en));
+    let rows = tests
+        .iter()
+        .enumerate()
+        .map(|(i, t)| {
+            let conformity = match t.conformity.as_deref() {
+                Some("conforms") => "Đạt",
+                Some("does_not_conform") => "Không đạt",
+                Some("indeterminate") => "Không kết luận được",
+                _ => "–",
+            };
+            let unit = if t.unit.is_empty() {
+                "–".to_owned()
+            } else {
+                t.unit.clone()
+            };
+            let value = t.reported.clone().unwrap_or_else(|| "–".into());
+            let u = t
+                .expanded_uncertainty
+                .clone()
+                .map_or_else(|| "–".into(), |u| format!("± {u}"));
+            TableRow {
+                cells: vec![
+                    (i + 1).to_string(),
+                    characteristic_name(&t.characteristic),
+                    t.method_id.clone(),
+                    unit,
+                    value,
+                    u,
+                    t.limit_text.clone().unwrap_or_else(|| "–".into()),
+                    conformity.to_owned(),
+                ],
+                flagged: t.conformity.as_deref() == Some("does_not_conform"),
+            }
+        })
+        .collect();
+    let nonconforming = tests
+        .iter()
+        .filter(|t| t.conformity.as_deref() == Some("does_not_conform"))
+        .count();
+    let judged = tests.iter().any(|t| {
+        matches!(
+            t.conformity.as_deref(),
+            Some("conforms" | "does_not_conform")
+        )
+    });
+    let conclusion = s.specification.as_ref().filter(|_| judged).map(|spec| {
+        if nonconforming > 0 {
+            RecordConclusion {
+                verdict: Some(Verdict::Fail),
+                text: T::new(
+                    format!("Mẫu không phù hợp {spec}: {nonconforming} chỉ tiêu không đạt"),
+                    format!("The sample does not conform to {spec}: {nonconforming} characteristic(s) fail"),
+                ),
+                details: vec![],
+            }
+        } else {
+            RecordConclusion {
+                verdict: Some(Verdict::Pass),
+                text: T::new(
+                    format!("Các chỉ tiêu thử nghiệm phù hợp {spec}"),
+                    format!("The characteristics tested conform to {spec}"),
+                ),
+                details: vec![],
+            }
+        }
+    });
+    let mut remarks = vec![T::new(
+        "Kết quả chỉ có giá trị đối với mẫu thử. Độ không đảm bảo đo mở rộng U với hệ số phủ k = 2, mức tin cậy xấp xỉ 95 %.",
+        "The results relate only to the sample tested. Expanded uncertainty U with coverage factor k = 2, approximately 95 % coverage.",
+    )];
+    if let Some(rule) = rule {
+        remarks.push(rule);
+    }
+    let mut signatories: Vec<RecordSignatory> = analysts
+        .iter()
+        .map(|a| RecordSignatory {
+            role: T::new("Người thử nghiệm", "Analyst"),
+            name: a.clone(),
+            title: None,
+        })
+        .take(2)
+        .collect();
+    signatories.push(RecordSignatory {
+        role: T::new("Thủ trưởng đơn vị", "Head of organisation"),
+        name: signer.to_owned(),
+        title: Some(T::new(&lab.approver_title_vi, &lab.approver_title_en)),
+    });
+    let (vi, en) = RecordKind::TestReport.titles();
+    RecordDocument {
+        kind: RecordKind::TestReport,
+        language: Language::Vi,
+        title: T::new(vi, en),
+        form_number: None,
+        number,
+        issue_date,
+        issuing_body: crate::issue::issuing_body(lab),
+        addressee: Some(s.requester_name.clone()),
+        preamble: vec![],
+        sections: vec![
+            Section {
+                heading: T::new("Thông tin mẫu", "Sample"),
+                fields,
+                table: None,
+                text: None,
+            },
+            Section {
+                heading: T::new("Kết quả thử nghiệm", "Results"),
+                fields: vec![],
+                table: Some(Table {
+                    columns: vec![
+                        T::new("TT", "No."),
+                        T::new("Chỉ tiêu", "Characteristic"),
+                        T::new("Phương pháp thử", "Method"),
+                        T::new("Đơn vị", "Unit"),
+                        T::new("Kết quả", "Result"),
+                        T::new("U (k = 2)", "U (k = 2)"),
+                        T::new("Giới hạn", "Limit"),
+                        T::new("Đánh giá", "Assessment"),
+                    ],
+                    widths: vec![1, 4, 3, 2, 2, 2, 2, 2],
+                    rows,
+                    flag_legend: Some(T::new(
+                        "Chỉ tiêu không phù hợp",
+                        "Nonconforming characteristic",
+                    )),
+                }),
+                text: None,
+            },
+        ],
+        conclusion,
+        remarks,
+        signatories,
+        qr_payload,
+        amendment,
+        signature_fingerprint: None,
+    }
+}
+
+/// The printed name of a characteristic (Vietnamese), from the methods table.
+fn characteristic_name(code: &str) -> String {
+    const NAMES: [(&str, &str); 8] = [
+        ("ron", "Trị số octan (RON)"),
+        ("benzene", "Hàm lượng benzen"),
+        ("sulfur", "Hàm lượng lưu huỳnh"),
+        ("lead", "Hàm lượng chì"),
+        ("density_15", "Khối lượng riêng ở 15 °C"),
+        ("flash_point", "Nhiệt độ chớp cháy cốc kín"),
+        (
+            "helmet_peak_acceleration",
+            "Gia tốc cực đại (hấp thụ xung động)",
+        ),
+        ("mon", "Trị số octan động cơ (MON)"),
+    ];
+    NAMES
+        .iter()
+        .find(|(c, _)| *c == code)
+        .map_or_else(|| code.to_owned(), |(_, n)| (*n).to_owned())
 }

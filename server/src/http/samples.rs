@@ -29,6 +29,13 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/samples/{id}/custody", post(hand_over))
         .route("/api/v1/samples/{id}/dispose", post(dispose))
         .route("/api/v1/samples/{id}/tests", post(assign_test))
+        .route(
+            "/api/v1/samples/{id}/tests/{test}/result",
+            post(enter_result),
+        )
+        .route("/api/v1/samples/{id}/submit", post(submit))
+        .route("/api/v1/samples/{id}/return", post(return_sample))
+        .route("/api/v1/samples/{id}/approve", post(approve))
         .route("/api/v1/surveys", get(list_surveys).post(create_survey))
         .route("/api/v1/surveys/{id}", get(get_survey))
 }
@@ -498,6 +505,7 @@ async fn assign_test(
                 .collect();
             all.push(input.clone());
             sample::check_tests(&mut p, "tests", &all);
+            sample::check_methods(&mut p, "tests", &all);
             if !p.is_empty() {
                 let mut q = Problems::default();
                 for problem in p.iter() {
@@ -659,4 +667,282 @@ async fn get_survey(
         samples_tested,
         nonconforming,
     }))
+}
+
+/// A result as entered: the replicates typed, or the readings they came from.
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ResultInput {
+    /// Replicate values as typed ("94,8"); omitted when `reading_ids` are given.
+    #[serde(default)]
+    pub replicates: Vec<String>,
+    /// Readings from a bridge device channel (e.g. a balance), used as the replicates.
+    #[serde(default)]
+    pub reading_ids: Vec<Uuid>,
+}
+
+async fn enter_result(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((id, test)): Path<(String, String)>,
+    J(input): J<ResultInput>,
+) -> Result<Json<SampleView>, AppError> {
+    caller.require(Permission::Laboratory)?;
+    let id = parse_id("sample", &id)?;
+    let test_id = parse_id("test", &test)?;
+    let mut replicates = input.replicates.clone();
+    let mut readings_units: Vec<(usize, String)> = Vec::new();
+    if !input.reading_ids.is_empty() {
+        if !replicates.is_empty() {
+            return Err(AppError::Invalid(one_problem(
+                "replicates",
+                "give replicates or reading_ids, not both",
+            )));
+        }
+        for (i, r) in input.reading_ids.iter().enumerate() {
+            let reading = state
+                .store
+                .reading(*r)
+                .await
+                .map_err(AppError::store)?
+                .ok_or_else(|| {
+                    AppError::Invalid(one_problem(
+                        &format!("reading_ids[{i}]"),
+                        format!("no reading {r}"),
+                    ))
+                })?;
+            if !reading.stable {
+                return Err(AppError::Invalid(one_problem(
+                    &format!("reading_ids[{i}]"),
+                    "the reading was not stable",
+                )));
+            }
+            readings_units.push((i, reading.unit.clone()));
+            replicates.push(reading.value_text);
+        }
+    }
+    let actor = caller.actor();
+    let username = caller.user.username.clone();
+    let elevated = matches!(
+        caller.role,
+        crate::store::users::Role::Reviewer | crate::store::users::Role::QualityManager
+    );
+    let reading_ids = input.reading_ids.clone();
+    let (s, tests, _) = state
+        .store
+        .update_sample(&caller.actor(), id, None, move |s, tests, _| {
+            if !matches!(s.status.as_str(), "received" | "testing") {
+                return Err(StoreError::State(format!(
+                    "{} is {}: results can no longer be entered",
+                    s.code, s.status
+                )));
+            }
+            let sample = s.clone();
+            let Some(t) = tests.iter_mut().find(|t| t.sample_test_id == test_id) else {
+                return Err(StoreError::NotFound(format!(
+                    "test {test_id} of sample {}",
+                    s.code
+                )));
+            };
+            if !t.analyst.is_empty() && t.analyst != username && !elevated {
+                return Err(StoreError::State(format!(
+                    "this test is assigned to {}",
+                    t.analyst
+                )));
+            }
+            // A reading must be in the method's unit (no silent conversion of a result).
+            let method_unit = calibration_profiles::lims::Methods::shipped()
+                .get(&t.method_id)
+                .map(|m| m.unit.clone())
+                .unwrap_or_default();
+            for (i, unit) in &readings_units {
+                let same = unit == &method_unit || (method_unit == "1" && unit.is_empty());
+                if !same {
+                    return Err(StoreError::Invalid(one_problem(
+                        &format!("reading_ids[{i}]"),
+                        format!(
+                            "the reading is in `{unit}` but {} reports in `{method_unit}`",
+                            t.method_id
+                        ),
+                    )));
+                }
+            }
+            sample::record_result(&sample, t, &replicates, &reading_ids, today(), &actor)
+                .map_err(StoreError::Invalid)?;
+            if t.analyst.is_empty() {
+                t.analyst.clone_from(&username);
+            }
+            s.status = "testing".into();
+            Ok(SampleEffects::default())
+        })
+        .await
+        .map_err(AppError::store)?;
+    Ok(Json(sample_view(&state, s, tests).await?))
+}
+
+fn one_problem(field: &str, message: impl Into<String>) -> Problems {
+    let mut p = Problems::default();
+    p.at(field, message);
+    p
+}
+
+async fn submit(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<Json<SampleView>, AppError> {
+    caller.require(Permission::Laboratory)?;
+    let id = parse_id("sample", &id)?;
+    let (s, tests, _) = state
+        .store
+        .update_sample(&caller.actor(), id, None, |s, tests, _| {
+            if s.status != "testing" {
+                return Err(StoreError::State(format!(
+                    "{} is {}: only a sample under test is submitted",
+                    s.code, s.status
+                )));
+            }
+            let missing: Vec<String> = tests
+                .iter()
+                .filter(|t| t.status != "resulted")
+                .map(|t| format!("{} ({})", t.characteristic, t.method_id))
+                .collect();
+            if tests.is_empty() || !missing.is_empty() {
+                return Err(StoreError::State(format!(
+                    "results are missing: {}",
+                    if missing.is_empty() {
+                        "no test".into()
+                    } else {
+                        missing.join(", ")
+                    }
+                )));
+            }
+            s.status = "submitted".into();
+            s.review_comment = None;
+            Ok(SampleEffects::default())
+        })
+        .await
+        .map_err(AppError::store)?;
+    Ok(Json(sample_view(&state, s, tests).await?))
+}
+
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReturnInput {
+    pub comment: String,
+}
+
+async fn return_sample(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    J(input): J<ReturnInput>,
+) -> Result<Json<SampleView>, AppError> {
+    caller.require(Permission::Review)?;
+    let id = parse_id("sample", &id)?;
+    if input.comment.trim().is_empty() {
+        return Err(AppError::Invalid(one_problem(
+            "comment",
+            "say what must be redone",
+        )));
+    }
+    let (s, tests, _) = state
+        .store
+        .update_sample(&caller.actor(), id, None, move |s, _, _| {
+            if s.status != "submitted" {
+                return Err(StoreError::State(format!(
+                    "{} is {}: only a submitted sample is returned",
+                    s.code, s.status
+                )));
+            }
+            s.status = "testing".into();
+            s.review_comment = Some(input.comment.trim().to_owned());
+            Ok(SampleEffects {
+                reason: s.review_comment.clone(),
+                ..SampleEffects::default()
+            })
+        })
+        .await
+        .map_err(AppError::store)?;
+    Ok(Json(sample_view(&state, s, tests).await?))
+}
+
+async fn approve(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    J(input): J<super::certificates::SignInput>,
+) -> Result<Json<SampleView>, AppError> {
+    caller.require(Permission::Review)?;
+    super::session::reauthenticate(&state, &caller, &input.password)?;
+    let ring = state.signer.clone().ok_or_else(|| {
+        AppError::Conflict("this server has no signing key: it cannot issue reports".into())
+    })?;
+    let id = parse_id("sample", &id)?;
+    // The analysts' full names for the signature blocks.
+    let (_, current) = load(&state, &id.to_string()).await?;
+    let mut analysts = Vec::new();
+    for t in &current {
+        if let Some(u) = state
+            .store
+            .user_by_username(&t.analyst)
+            .await
+            .map_err(AppError::store)?
+            && !analysts.contains(&u.full_name)
+        {
+            analysts.push(u.full_name);
+        }
+    }
+    let username = caller.user.username.clone();
+    let actor = caller.actor();
+    let name = caller.user.full_name.clone();
+    let lab = state.settings.lab.clone();
+    let pattern = state.settings.certificates.test_report_number.clone();
+    let public_url = state.settings.public_url.clone();
+    let day = today();
+    let (s, tests, _) = state
+        .store
+        .update_sample(
+            &caller.actor(),
+            id,
+            Some(("test_report", day.year())),
+            move |s, tests, seq| {
+                if s.status != "submitted" {
+                    return Err(StoreError::State(format!(
+                        "{} is {}: only a submitted sample is approved",
+                        s.code, s.status
+                    )));
+                }
+                if tests.iter().any(|t| t.analyst == username) {
+                    return Err(StoreError::State(
+                        "a result of this sample is your own work: another reviewer approves it"
+                            .into(),
+                    ));
+                }
+                let number = crate::config::format_number(&pattern, day.year(), seq.unwrap_or(0))
+                    .map_err(StoreError::State)?;
+                let (token, url) = crate::records::new_public_link(&public_url);
+                s.status = "reported".into();
+                s.reported_on = Some(day);
+                s.conformity = Some(sample::overall(tests).to_owned());
+                let doc = sample::report(s, tests, &lab, number, day, url, &analysts, &name, None);
+                let record = crate::records::seal(
+                    &ring,
+                    &doc,
+                    &token,
+                    ("sample", s.sample_id),
+                    &actor,
+                    None,
+                    0,
+                )
+                .map_err(StoreError::State)?;
+                Ok(SampleEffects {
+                    record: Some(record),
+                    ..SampleEffects::default()
+                })
+            },
+        )
+        .await
+        .map_err(AppError::store)?;
+    Ok(Json(sample_view(&state, s, tests).await?))
 }

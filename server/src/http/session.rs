@@ -220,7 +220,13 @@ pub fn rule(method: &Method, path: &str) -> Option<Rule> {
             | "/api/v1/runs/{id}/submit"
             | "/api/v1/runs/{id}/cancel",
         ) => Signed(P::Bench),
-        ("POST", "/api/v1/runs/{id}/return" | "/api/v1/runs/{id}/approve") => Signed(P::Review),
+        (
+            "POST",
+            "/api/v1/runs/{id}/return"
+            | "/api/v1/runs/{id}/approve"
+            | "/api/v1/samples/{id}/return"
+            | "/api/v1/samples/{id}/approve",
+        ) => Signed(P::Review),
         (
             "POST" | "PUT",
             "/api/v1/runs/{id}/sign"
@@ -247,8 +253,11 @@ pub fn rule(method: &Method, path: &str) -> Option<Rule> {
             | "/api/v1/samples/{id}/custody"
             | "/api/v1/samples/{id}/dispose"
             | "/api/v1/samples/{id}/tests"
+            | "/api/v1/samples/{id}/tests/{test}/result"
+            | "/api/v1/samples/{id}/submit"
             | "/api/v1/surveys",
         ) => Signed(P::Laboratory),
+
         _ => return None,
     })
 }

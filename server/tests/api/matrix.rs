@@ -234,6 +234,14 @@ fn endpoint_list() -> Vec<(Method, &'static str, Who)> {
         (p.clone(), "/api/v1/samples/{id}/custody", Roles(BENCH)),
         (p.clone(), "/api/v1/samples/{id}/dispose", Roles(BENCH)),
         (p.clone(), "/api/v1/samples/{id}/tests", Roles(BENCH)),
+        (
+            p.clone(),
+            "/api/v1/samples/{id}/tests/{test}/result",
+            Roles(BENCH),
+        ),
+        (p.clone(), "/api/v1/samples/{id}/submit", Roles(BENCH)),
+        (p.clone(), "/api/v1/samples/{id}/return", Roles(REVIEWERS)),
+        (p.clone(), "/api/v1/samples/{id}/approve", Roles(REVIEWERS)),
         (g.clone(), "/api/v1/surveys", Roles(EVERYONE)),
         (p.clone(), "/api/v1/surveys", Roles(BENCH)),
         (g.clone(), "/api/v1/surveys/{id}", Roles(EVERYONE)),
@@ -258,6 +266,7 @@ fn endpoints() -> Vec<(Method, String, Who)> {
                 .replace("{point}", "min")
                 .replace("{value}", ID)
                 .replace("{year}", "2026")
+                .replace("{test}", ID)
                 .replace("{day}", "2026-02-16");
             (m, path, w)
         })

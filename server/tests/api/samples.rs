@@ -225,7 +225,7 @@ async fn tests_are_assigned_to_analysts_with_usable_equipment_and_late_samples_a
         .post(
             &format!("/api/v1/samples/{id}/tests"),
             &tech,
-            json!({"characteristic": "mon", "method_id": "TCVN 2702:2013", "analyst": "reviewer", "measurement_standard_id": engine}),
+            json!({"characteristic": "sulfur", "method_id": "TCVN 6701:2011", "analyst": "reviewer", "measurement_standard_id": engine}),
         )
         .await;
     assert_eq!(
@@ -247,7 +247,7 @@ async fn tests_are_assigned_to_analysts_with_usable_equipment_and_late_samples_a
         .post(
             &format!("/api/v1/samples/{id}/tests"),
             &tech,
-            json!({"characteristic": "mon", "method_id": "TCVN 2702:2013", "analyst": "nobody"}),
+            json!({"characteristic": "sulfur", "method_id": "TCVN 6701:2011", "analyst": "nobody"}),
         )
         .await;
     assert_eq!(unknown.field(), "analyst");
@@ -263,7 +263,7 @@ async fn tests_are_assigned_to_analysts_with_usable_equipment_and_late_samples_a
         .post(
             &format!("/api/v1/samples/{id}/tests"),
             &tech,
-            json!({"characteristic": "mon", "method_id": "TCVN 2702:2013", "analyst": "reviewer"}),
+            json!({"characteristic": "sulfur", "method_id": "TCVN 6701:2011", "analyst": "reviewer"}),
         )
         .await;
     assert_eq!(a.status, StatusCode::CREATED, "{}", a.json);
@@ -317,4 +317,167 @@ async fn a_survey_groups_its_samples() {
         )
         .await;
     assert_eq!(missing.field(), "survey_id");
+}
+
+#[tokio::test]
+async fn a_sample_is_tested_with_one_nonconforming_result_reported_and_its_report_verified_by_qr() {
+    let app = App::new().await;
+    let tech = app.login_as(Role::Technician).await;
+    let reviewer = app.login_as(Role::Reviewer).await;
+    let mut body = petrol(None);
+    body["tests"] = json!([
+        {"characteristic": "ron", "method_id": "TCVN 2703:2013", "analyst": "technician"},
+        {"characteristic": "benzene", "method_id": "TCVN 6703:2015", "analyst": "technician"},
+        {"characteristic": "sulfur", "method_id": "TCVN 6701:2011", "analyst": "technician"}
+    ]);
+    let s = receive(&app, &tech, body).await;
+    let id = s["sample_id"].as_str().unwrap().to_owned();
+    let test_id = |name: &str| {
+        s["tests"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|t| t["characteristic"] == name)
+            .unwrap()["sample_test_id"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    };
+    let a = app
+        .post(&format!("/api/v1/samples/{id}/split"), &tech, json!({"portions": [{"portion": "retained", "quantity": "1 L", "location": "Kho lưu mẫu"}]}))
+        .await;
+    assert_eq!(a.status, StatusCode::OK, "{}", a.json);
+
+    // Submitting before every result is in is refused, naming what is missing.
+    let early = app
+        .post(&format!("/api/v1/samples/{id}/submit"), &tech, json!({}))
+        .await;
+    assert_eq!(early.status, StatusCode::CONFLICT, "{}", early.json);
+
+    let result = |name: &str, values: Value| {
+        let path = format!("/api/v1/samples/{id}/tests/{}/result", test_id(name));
+        let app = app.clone();
+        let tech = tech.clone();
+        async move { app.post(&path, &tech, json!({"replicates": values})).await }
+    };
+    // Duplicates beyond r (|95,0 − 95,6| = 0,6 > 0,2) must be repeated.
+    let far = result("ron", json!(["95,0", "95,6"])).await;
+    assert_eq!(far.field(), "replicates", "{}", far.json);
+    assert!(
+        far.json["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("repeat the test")
+    );
+    // RON (95,3 + 95,4) / 2 = 95,35 → 95,4 ≥ 95: conforms.
+    let a = result("ron", json!(["95,3", "95,4"])).await;
+    assert_eq!(a.status, StatusCode::OK, "{}", a.json);
+    // Benzene (2,61 + 2,63) / 2 = 2,62 > 2,5 % vol: does not conform.
+    let a = result("benzene", json!(["2,61", "2,63"])).await;
+    assert_eq!(a.status, StatusCode::OK, "{}", a.json);
+    // Sulfur 2 mg/kg < LOD 3: reported "< 3", meets ≤ 150.
+    let a = result("sulfur", json!(["2"])).await;
+    assert_eq!(a.status, StatusCode::OK, "{}", a.json);
+    let tests = a.json["tests"].as_array().unwrap();
+    let by = |name: &str| tests.iter().find(|t| t["characteristic"] == name).unwrap();
+    assert_eq!(
+        (
+            by("ron")["reported"].as_str(),
+            by("ron")["conformity"].as_str()
+        ),
+        (Some("95,4"), Some("conforms"))
+    );
+    assert_eq!(by("ron")["limit_text"], "≥ 95");
+    assert_eq!(
+        (
+            by("benzene")["reported"].as_str(),
+            by("benzene")["conformity"].as_str()
+        ),
+        (Some("2,62"), Some("does_not_conform"))
+    );
+    assert_eq!(
+        (
+            by("sulfur")["reported"].as_str(),
+            by("sulfur")["conformity"].as_str()
+        ),
+        (Some("< 3"), Some("conforms"))
+    );
+    assert!(by("sulfur")["expanded_uncertainty"].is_null());
+
+    let a = app
+        .post(&format!("/api/v1/samples/{id}/submit"), &tech, json!({}))
+        .await;
+    assert_eq!(a.json["status"], "submitted", "{}", a.json);
+    // The analyst cannot approve; a wrong password signs nothing; the reviewer approves.
+    let qm = app.login_as(Role::QualityManager).await;
+    let own = app
+        .post(
+            &format!("/api/v1/samples/{id}/approve"),
+            &tech,
+            json!({"password": crate::PASSWORD}),
+        )
+        .await;
+    assert_eq!(own.status, StatusCode::FORBIDDEN);
+    let wrong = app
+        .post(
+            &format!("/api/v1/samples/{id}/approve"),
+            &reviewer,
+            json!({"password": "sai"}),
+        )
+        .await;
+    assert_eq!(wrong.field(), "password");
+    let a = app
+        .post(
+            &format!("/api/v1/samples/{id}/approve"),
+            &reviewer,
+            json!({"password": crate::PASSWORD}),
+        )
+        .await;
+    assert_eq!(a.status, StatusCode::OK, "{}", a.json);
+    assert_eq!(a.json["status"], "reported");
+    assert_eq!(a.json["conformity"], "does_not_conform");
+    let report = &a.json["records"][0];
+    assert_eq!(report["kind"], "test_report");
+    assert!(report["number"].as_str().unwrap().ends_with("/PKQ-TTTĐC"));
+
+    // The PDF and the public page verified by its QR link.
+    let pdf = app
+        .get(
+            &format!(
+                "/api/v1/records/{}/pdf",
+                report["record_id"].as_str().unwrap()
+            ),
+            &qm,
+        )
+        .await;
+    assert_eq!(pdf.status, StatusCode::OK);
+    assert_eq!(pdf.headers["content-type"], "application/pdf");
+    let page = app
+        .call(
+            axum::http::Method::GET,
+            &format!("/v/{}", report["token"].as_str().unwrap()),
+            None,
+            None,
+        )
+        .await;
+    let html = page.json.as_str().unwrap();
+    assert!(html.contains("Phiếu kết quả thử nghiệm"), "{html}");
+    assert!(
+        html.contains("Mẫu không phù hợp QCVN 1:2022/BKHCN: 1 chỉ tiêu không đạt"),
+        "{html}"
+    );
+    assert!(html.contains("data-signature=\"valid\""), "{html}");
+
+    // Reported: no more results.
+    let late = result("ron", json!(["95,5"])).await;
+    assert_eq!(late.status, StatusCode::CONFLICT);
+    // The yearly figures count it once, nonconforming (the retained portion is not counted).
+    let year = &day(0)[..4];
+    let r = app
+        .get(&format!("/api/v1/reports/yearly?from={year}"), &qm)
+        .await;
+    assert_eq!(
+        r.json["samples"],
+        json!([{"year": year.parse::<i32>().unwrap(), "sample_type": "petrol", "tested": 1, "nonconforming": 1}])
+    );
 }
