@@ -45,6 +45,7 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/records/{id}", get(get_record))
         .route("/api/v1/records/{id}/pdf", get(get_record_pdf))
         .route("/api/v1/records/{id}/revoke", post(revoke_record))
+        .route("/api/v1/records/{id}/amend", post(amend_record))
 }
 
 fn today() -> NaiveDate {
@@ -854,4 +855,125 @@ async fn revoke_record(
         .map_err(AppError::store)?;
     state.public_cache.forget(&r.token);
     Ok(Json(record_view(&state, r)))
+}
+
+/// What an amendment of a record corrects.
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RecordAmendInput {
+    pub password: String,
+    /// Why (printed on the new revision).
+    pub reason: String,
+    /// A corrected addressee (customer, importer).
+    #[serde(default)]
+    pub addressee: Option<String>,
+    /// Corrected values of labelled fields, by their Vietnamese label ("Địa chỉ").
+    #[serde(default)]
+    pub fields: std::collections::BTreeMap<String, String>,
+}
+
+/// Issues a new revision of a record (`…-SĐn`) with the corrections, signed again; the old
+/// one is marked superseded and its public page says by which.
+async fn amend_record(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    J(input): J<RecordAmendInput>,
+) -> Result<(StatusCode, Json<RecordView>), AppError> {
+    caller.require(Permission::Sign)?;
+    let old = load_record(&state, &id).await?;
+    crate::store::bench::check_reason("reason", &input.reason).map_err(AppError::Invalid)?;
+    super::session::reauthenticate(&state, &caller, &input.password)?;
+    let ring = signer(&state)?;
+    if old.status != "issued" {
+        return Err(AppError::Conflict(format!(
+            "record {} is {}: only an issued record can be amended",
+            old.number, old.status
+        )));
+    }
+    let mut doc: tdc_certificate::RecordDocument =
+        serde_json::from_str(&old.content).map_err(internal)?;
+    let mut changed = Vec::new();
+    if let Some(a) = input
+        .addressee
+        .as_deref()
+        .map(str::trim)
+        .filter(|a| !a.is_empty())
+        && doc.addressee.as_deref() != Some(a)
+    {
+        changed.push(format!("Kính gửi: {a}"));
+        doc.addressee = Some(a.to_owned());
+    }
+    let mut p = Problems::default();
+    for (label, value) in &input.fields {
+        let field = doc
+            .sections
+            .iter_mut()
+            .flat_map(|s| s.fields.iter_mut())
+            .find(|f| f.label.vi == *label);
+        match field {
+            Some(f) if f.value != *value => {
+                changed.push(format!("{label}: {value}"));
+                f.value.clone_from(value);
+            }
+            Some(_) => {}
+            None => p.at(
+                format!("fields.{label}"),
+                "no field of the record has this label",
+            ),
+        }
+    }
+    if p.is_empty() && changed.is_empty() {
+        p.at(
+            "fields",
+            "nothing would change: an amendment corrects something",
+        );
+    }
+    if !p.is_empty() {
+        return Err(AppError::Invalid(p));
+    }
+    let revision = old.revision + 1;
+    let base = old
+        .number
+        .rsplit_once("-SĐ")
+        .map_or(old.number.clone(), |(b, _)| b.to_owned());
+    doc.number = format!("{base}-SĐ{revision}");
+    doc.amendment = Some(tdc_certificate::Amendment {
+        revision: u32::try_from(revision).unwrap_or(1),
+        supersedes: old.number.clone(),
+        reason: tdc_certificate::LocalizedText::vi(format!(
+            "{} ({})",
+            input.reason.trim(),
+            changed.join("; ")
+        )),
+    });
+    doc.issue_date = today();
+    let (token, url) = crate::records::new_public_link(&state.settings.public_url);
+    doc.qr_payload = url;
+    doc.signature_fingerprint = None;
+    if let Some(last) = doc.signatories.last_mut() {
+        last.name.clone_from(&caller.user.full_name);
+    }
+    let subject_kind: &'static str = match old.subject_kind.as_str() {
+        "sample" => "sample",
+        "inspection" => "inspection",
+        _ => "import_dossier",
+    };
+    let new = crate::records::seal(
+        &ring,
+        &doc,
+        &token,
+        (subject_kind, old.subject_id),
+        &caller.actor(),
+        Some((old.record_id, input.reason.trim().to_owned())),
+        revision,
+    )
+    .map_err(|e| internal(anyhow::anyhow!(e)))?;
+    let rec = state
+        .store
+        .amend_record(&caller.actor(), &new)
+        .await
+        .map_err(AppError::store)?;
+    state.public_cache.forget(&old.token);
+    Ok((StatusCode::CREATED, Json(record_view(&state, rec))))
 }

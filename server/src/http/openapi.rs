@@ -956,6 +956,15 @@ pub fn operations() -> Vec<Operation> {
         ),
         op(
             "post",
+            "/api/v1/records/{id}/amend",
+            "records",
+            "Amend a record: a new signed revision (…-SĐn) that supersedes it (password again)",
+            None,
+            Some(s::<dossiers::RecordAmendInput>),
+            J(201, s::<dossiers::RecordView>),
+        ),
+        op(
+            "post",
             "/api/v1/records/{id}/revoke",
             "records",
             "Revoke a record (reason required)",

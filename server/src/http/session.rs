@@ -234,7 +234,8 @@ pub fn rule(method: &Method, path: &str) -> Option<Rule> {
             | "/api/v1/certificates/{id}/revoke"
             | "/api/v1/nonconformities/{id}"
             | "/api/v1/dossiers/{id}/notice"
-            | "/api/v1/records/{id}/revoke",
+            | "/api/v1/records/{id}/revoke"
+            | "/api/v1/records/{id}/amend",
         ) => Signed(P::Sign),
         ("PUT" | "DELETE", p) if p.starts_with("/api/v1/calendar/") => Signed(P::Administer),
         (

@@ -226,6 +226,7 @@ fn endpoint_list() -> Vec<(Method, &'static str, Who)> {
         (g.clone(), "/api/v1/records/{id}", Roles(EVERYONE)),
         (g.clone(), "/api/v1/records/{id}/pdf", Roles(EVERYONE)),
         (p.clone(), "/api/v1/records/{id}/revoke", Roles(QM)),
+        (p.clone(), "/api/v1/records/{id}/amend", Roles(QM)),
         (g.clone(), "/api/v1/samples", Roles(EVERYONE)),
         (p.clone(), "/api/v1/samples", Roles(BENCH)),
         (g.clone(), "/api/v1/samples/{id}", Roles(EVERYONE)),

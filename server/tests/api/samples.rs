@@ -319,6 +319,8 @@ async fn a_survey_groups_its_samples() {
     assert_eq!(missing.field(), "survey_id");
 }
 
+// The proof as one story, from receipt to the amended report.
+#[allow(clippy::too_many_lines)]
 #[tokio::test]
 async fn a_sample_is_tested_with_one_nonconforming_result_reported_and_its_report_verified_by_qr() {
     let app = App::new().await;
@@ -467,6 +469,45 @@ async fn a_sample_is_tested_with_one_nonconforming_result_reported_and_its_repor
         "{html}"
     );
     assert!(html.contains("data-signature=\"valid\""), "{html}");
+
+    // An amendment corrects the customer's name: a new revision supersedes the report and its
+    // public page says so.
+    let bad = app
+        .post(
+            &format!(
+                "/api/v1/records/{}/amend",
+                report["record_id"].as_str().unwrap()
+            ),
+            &qm,
+            json!({"password": crate::PASSWORD, "reason": "Sai tên", "fields": {"Không có": "x"}}),
+        )
+        .await;
+    assert_eq!(bad.field(), "fields.Không có", "{}", bad.json);
+    let amended = app
+        .post(
+            &format!("/api/v1/records/{}/amend", report["record_id"].as_str().unwrap()),
+            &qm,
+            json!({"password": crate::PASSWORD, "reason": "Khách hàng báo sai tên đơn vị", "fields": {"Khách hàng / đơn vị yêu cầu": "Chi cục QLTT tỉnh Lạng Sơn"}}),
+        )
+        .await;
+    assert_eq!(amended.status, StatusCode::CREATED, "{}", amended.json);
+    assert_eq!(
+        amended.json["number"],
+        format!("{}-SĐ1", report["number"].as_str().unwrap())
+    );
+    let old_page = app
+        .call(
+            axum::http::Method::GET,
+            &format!("/v/{}?lang=en", report["token"].as_str().unwrap()),
+            None,
+            None,
+        )
+        .await;
+    assert!(
+        old_page.json.as_str().unwrap().contains("SUPERSEDED"),
+        "{}",
+        old_page.json
+    );
 
     // Reported: no more results.
     let late = result("ron", json!(["95,5"])).await;
