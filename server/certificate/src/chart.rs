@@ -284,3 +284,110 @@ mod tests {
         assert_eq!(lower[3], (12.0, -10.0));
     }
 }
+
+/// One series of a bar chart: its name and one value per category.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BarSeries {
+    pub name: String,
+    pub values: Vec<f64>,
+}
+
+const BAR_COLOURS: [RGBColor; 4] = [
+    RGBColor(0x12, 0x3c, 0x73),
+    RGBColor(0x9a, 0x1f, 0x1f),
+    RGBColor(0x2e, 0x7d, 0x32),
+    RGBColor(0x8d, 0x6e, 0x00),
+];
+
+/// A grouped bar chart (one group per category, one bar per series; up to four series) as an
+/// SVG document of 900 × 300 user units, for the statistics page. Values are counts.
+///
+/// ```
+/// use tdc_certificate::chart::{bar_chart_svg, BarSeries};
+/// let svg = bar_chart_svg(&["2024".into(), "2025".into()],
+///     &[BarSeries { name: "Hồ sơ".into(), values: vec![3.0, 5.0] }], "Số lượng");
+/// assert!(svg.starts_with("<svg") && svg.contains("Hồ sơ"));
+/// ```
+#[must_use]
+pub fn bar_chart_svg(categories: &[String], series: &[BarSeries], y_label: &str) -> String {
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, (WIDTH, 300)).into_drawing_area();
+        // As for the error chart: drawing into a String cannot fail for I/O.
+        let _ = draw_bars(&root, categories, series, y_label);
+        let _ = root.present();
+    }
+    svg
+}
+
+fn draw_bars(
+    root: &DrawingArea<SVGBackend<'_>, Shift>,
+    categories: &[String],
+    series: &[BarSeries],
+    y_label: &str,
+) -> Result<(), DrawingAreaErrorKind<std::io::Error>> {
+    root.fill(&WHITE)?;
+    let n = categories.len().max(1);
+    let top = series
+        .iter()
+        .flat_map(|s| s.values.iter().copied())
+        .filter(|v| v.is_finite())
+        .fold(0.0_f64, f64::max)
+        .max(1.0)
+        * 1.15;
+    // Groups are centred on whole numbers, so the axis ticks fall under them.
+    #[allow(clippy::cast_precision_loss)]
+    let x_max = n as f64 - 0.5;
+    let mut chart = ChartBuilder::on(root)
+        .margin(14)
+        .x_label_area_size(40)
+        .y_label_area_size(70)
+        .build_cartesian_2d(-0.5..x_max, 0.0..top)?;
+    chart
+        .configure_mesh()
+        .light_line_style(TRANSPARENT)
+        .bold_line_style(RGBColor(0xdd, 0xdd, 0xdd))
+        .axis_style(BLACK)
+        .y_desc(y_label)
+        .label_style((FAMILY, 16))
+        .axis_desc_style((FAMILY, 17))
+        .x_labels(n)
+        .x_label_formatter(&|v| {
+            #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+            let i = v.round() as usize;
+            if (v - v.round()).abs() < 1e-6 && *v >= 0.0 {
+                categories.get(i).cloned().unwrap_or_default()
+            } else {
+                String::new()
+            }
+        })
+        .y_label_formatter(&|v| format!("{v:.0}"))
+        .draw()?;
+    let k = series.len().clamp(1, BAR_COLOURS.len());
+    #[allow(clippy::cast_precision_loss)]
+    let width = 0.8 / k as f64;
+    for (j, s) in series.iter().take(BAR_COLOURS.len()).enumerate() {
+        let colour = BAR_COLOURS[j];
+        #[allow(clippy::cast_precision_loss)]
+        let offset = -0.4 + width * j as f64;
+        chart
+            .draw_series(s.values.iter().enumerate().map(|(i, v)| {
+                #[allow(clippy::cast_precision_loss)]
+                let x0 = i as f64 + offset;
+                Rectangle::new(
+                    [(x0, 0.0), (x0 + width * 0.92, v.max(0.0))],
+                    colour.filled(),
+                )
+            }))?
+            .label(s.name.as_str())
+            .legend(move |(x, y)| Rectangle::new([(x, y - 6), (x + 14, y + 6)], colour.filled()));
+    }
+    chart
+        .configure_series_labels()
+        .position(SeriesLabelPosition::UpperLeft)
+        .label_font((FAMILY, 16))
+        .background_style(WHITE.mix(0.85))
+        .border_style(RGBColor(0xbb, 0xbb, 0xbb))
+        .draw()?;
+    Ok(())
+}

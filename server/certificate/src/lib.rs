@@ -32,7 +32,7 @@ pub mod render;
 pub mod validate;
 mod world;
 
-pub use chart::{ChartLabels, ChartPoint, chart_svg};
+pub use chart::{BarSeries, ChartLabels, ChartPoint, bar_chart_svg, chart_svg};
 pub use dcc::{DCC_SCHEMA_VERSION, DccError, DccInput, DccMeasurement, dcc_xml, dsi_unit};
 pub use error::{ContentProblem, RenderError};
 pub use model::{

@@ -399,6 +399,31 @@ catalogue! {
     nav_receive => "Tiếp nhận", "Receive";
     nav_certificates => "Giấy chứng nhận", "Certificates";
     nav_nonconformities => "Sự không phù hợp", "Nonconformities";
+    // Statistics page.
+    nav_reports => "Thống kê", "Statistics";
+    reports_title => "Số liệu thống kê theo năm", "Yearly statistics";
+    reports_from => "Từ năm", "From year";
+    reports_to => "Đến năm", "To year";
+    reports_show => "Xem", "Show";
+    reports_xlsx => "Tải bảng tính (XLSX)", "Download spreadsheet (XLSX)";
+    reports_year => "Năm", "Year";
+    reports_instruments => "Phương tiện đo được kiểm định, hiệu chuẩn", "Instruments verified and calibrated";
+    reports_category => "Loại phương tiện đo", "Category";
+    reports_verified => "Kiểm định đạt", "Verified (passed)";
+    reports_calibrated => "Hiệu chuẩn", "Calibrated";
+    reports_failed => "Không đạt", "Failed";
+    reports_samples => "Mẫu thử nghiệm", "Samples tested";
+    reports_sample_type => "Loại mẫu", "Sample type";
+    reports_tested => "Đã thử nghiệm", "Tested";
+    reports_nonconforming => "Không phù hợp", "Nonconforming";
+    reports_dossiers => "Hồ sơ kiểm tra chất lượng hàng hóa nhập khẩu", "Import inspection dossiers";
+    reports_channel => "Hình thức tiếp nhận", "Received through";
+    reports_registered => "Số hồ sơ", "Dossiers";
+    reports_decided => "Đã có kết quả", "Decided";
+    reports_on_time => "Đúng hạn", "On time";
+    reports_on_time_rate => "Tỷ lệ đúng hạn", "On-time rate";
+    reports_none => "Không có số liệu trong kỳ này.", "No figures for this period.";
+    reports_count => "Số lượng", "Count";
     // Services and run states.
     service => "Dịch vụ", "Service";
     service_initial => "Kiểm định ban đầu", "Initial verification";

@@ -19,6 +19,7 @@ pub mod i18n;
 mod instruments;
 mod organisations;
 mod page;
+mod reports;
 mod standards;
 mod users;
 pub(crate) mod views;
@@ -67,6 +68,7 @@ pub fn routes() -> Router<AppState> {
             get(bench::new_receipt).post(bench::create_receipt),
         )
         .route("/receipts/{id}", get(bench::show_receipt))
+        .route("/reports", get(reports::show))
         .route("/certificates", get(certificates::list))
         .route("/certificates/{id}", get(certificates::show))
         .route("/nonconformities", get(certificates::list_nonconformities))

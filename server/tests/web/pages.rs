@@ -148,6 +148,7 @@ async fn each_page_opens_for_the_roles_allowed_and_explains_itself_to_the_others
         ("/users".to_owned(), Permission::Administer),
         ("/audit".to_owned(), Permission::ReadAudit),
         ("/account/password".to_owned(), Permission::Read),
+        ("/reports".to_owned(), Permission::Read),
     ];
     for role in Role::ALL {
         let b = app.browser_as(role).await;
@@ -446,4 +447,27 @@ async fn the_audit_page_filters_and_pages_back_with_before_id() {
         .await;
     assert_eq!(p2.html.matches("<td class=\"num muted\">").count(), 10);
     assert!(p2.html.contains("Mới nhất"));
+}
+
+#[tokio::test]
+async fn the_statistics_page_shows_the_figures_with_charts_in_vietnamese_and_english() {
+    let app = App::new().await;
+    let b = app.browser_as(Role::ReadOnly).await;
+    let p = app.get("/reports?from=2024&to=2025", &b).await;
+    assert_eq!(p.status, StatusCode::OK);
+    for text in [
+        "Số liệu thống kê theo năm",
+        "Phương tiện đo được kiểm định, hiệu chuẩn",
+        "Mẫu thử nghiệm",
+        "Hồ sơ kiểm tra chất lượng hàng hóa nhập khẩu",
+        "Không có số liệu trong kỳ này.",
+        "/api/v1/reports/yearly.xlsx?from=2024&amp;to=2025",
+    ] {
+        assert!(p.html.contains(text), "{text} is on the page");
+    }
+    assert_eq!(p.html.matches("<svg").count(), 3, "three charts");
+    let mut b = b;
+    b.lang = Some("tdc_lang=en".into());
+    let p = app.get("/reports?from=2024&to=2025", &b).await;
+    assert!(p.html.contains("Yearly statistics"), "{}", &p.html[..200]);
 }
