@@ -114,6 +114,10 @@ enum ImportCommand {
     /// problem is listed with its row and column and nothing is stored unless the whole file
     /// is good.
     Instruments { file: PathBuf },
+    /// Import inspection dossiers (history from the one-stop counter, the portal or the
+    /// National Single Window) from a .csv or .xlsx file: one dossier per row with the dates
+    /// of its steps. All or nothing, every problem by row and column.
+    Dossiers { file: PathBuf },
 }
 
 #[derive(Subcommand, Debug)]
@@ -384,6 +388,9 @@ async fn run(cli: Cli) -> Result<ExitCode> {
         Command::Import {
             command: ImportCommand::Instruments { file },
         } => return import_instruments(&cfg, &file).await,
+        Command::Import {
+            command: ImportCommand::Dossiers { file },
+        } => return import_dossiers(&cfg, &file).await,
         Command::SigningKey { command } => {
             let store = open_store(&cfg).await?;
             let dir = &cfg.signing.key_dir;
@@ -518,6 +525,51 @@ async fn import_instruments(cfg: &Config, file: &std::path::Path) -> Result<Exit
         report.instruments_created, report.organisations_created
     );
     Ok(ExitCode::SUCCESS)
+}
+
+async fn import_dossiers(cfg: &Config, file: &std::path::Path) -> Result<ExitCode> {
+    let shown = file.display().to_string();
+    let Some(format) = server::import::FileFormat::from_path(file) else {
+        bail!("{shown}: only .csv and .xlsx files can be imported (save .xls files as .xlsx)");
+    };
+    let bytes = std::fs::read(file).with_context(|| format!("while reading {shown}"))?;
+    let store = open_store(cfg).await?;
+    let bar = progress_bar("storing");
+    let result = server::import::dossiers::import(
+        &store,
+        CONSOLE,
+        format,
+        &bytes,
+        &format!("import {shown}"),
+        server::web::i18n::today(),
+        &mut |done, total| {
+            bar.set_length(total as u64);
+            bar.set_position(done as u64);
+        },
+    )
+    .await;
+    bar.finish_and_clear();
+    store.close().await;
+    match result {
+        Ok(n) => {
+            println!("{n} dossier(s) imported from {shown}");
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(server::import::dossiers::ImportError::Invalid(problems)) => {
+            for p in problems.iter() {
+                eprintln!("{}", p.located(&shown));
+            }
+            eprintln!(
+                "{shown}: {} problem(s); nothing was imported",
+                problems.iter().count()
+            );
+            Ok(ExitCode::from(1))
+        }
+        Err(server::import::dossiers::ImportError::Store(e)) => {
+            Err(anyhow::Error::new(e)
+                .context(format!("while storing {shown}; nothing was imported")))
+        }
+    }
 }
 
 /// `seed-demo`: fills an empty database and prints the users.

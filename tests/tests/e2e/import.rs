@@ -93,3 +93,61 @@ fn a_good_file_is_stored_whole_and_once() {
         .unwrap();
     assert!(String::from_utf8_lossy(&xls.stderr).contains("only .csv and .xlsx"));
 }
+
+fn import_dossiers(db: &std::path::Path, file: &std::path::Path) -> Output {
+    Command::new(binary("tdc-server"))
+        .arg("--database-url")
+        .arg(format!("sqlite://{}", db.display()))
+        .args(["import", "dossiers"])
+        .arg(file)
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn dossier_history_is_imported_whole_or_not_at_all_from_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("tdc.sqlite");
+    let header = "Số hồ sơ,Hình thức tiếp nhận,Ngày đăng ký,Người nhập khẩu,Mã số thuế,Tên hàng hóa,Mã HS,Số lượng,Đơn vị tính,Ngày xác nhận đăng ký,Ngày thông quan,Số giấy chứng nhận hợp quy,Ngày nộp giấy chứng nhận,Kết quả,Ngày thông báo kết quả\n";
+    let bad = dir.path().join("ho-so-loi.csv");
+    std::fs::write(
+        &bad,
+        format!(
+            "{header}01/2025,Một cửa,05/03/2025,Công ty A,4900123456,Mũ bảo hiểm,6506.10.10,100,chiếc,,,,,,\n\
+             02/2025,Fax,05/13/2025,Công ty B,49001,Ngựa,0101.21.00,1,con,,,,,,\n"
+        ),
+    )
+    .unwrap();
+    let out = import_dossiers(&db, &bad);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    for e in [
+        "row 3, channel",
+        "row 3, registered_on",
+        "nothing was imported",
+    ] {
+        assert!(err.contains(e), "`{e}` missing in {err}");
+    }
+    let good = dir.path().join("ho-so.csv");
+    std::fs::write(
+        &good,
+        format!(
+            "{header}01/2025,Một cửa,05/03/2025,Công ty A,4900123456,Mũ bảo hiểm,6506.10.10,100,chiếc,06/03/2025,06/03/2025,GCN-1,10/03/2025,meets,11/03/2025\n"
+        ),
+    )
+    .unwrap();
+    let out = import_dossiers(&db, &good);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("1 dossier(s) imported"));
+    let again = import_dossiers(&db, &good);
+    let err = String::from_utf8_lossy(&again.stderr);
+    assert_eq!(again.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("row 2, number") && err.contains("already registered"),
+        "{err}"
+    );
+}
