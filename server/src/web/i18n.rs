@@ -399,6 +399,26 @@ catalogue! {
     nav_receive => "Tiếp nhận", "Receive";
     nav_certificates => "Giấy chứng nhận", "Certificates";
     nav_nonconformities => "Sự không phù hợp", "Nonconformities";
+    // Dossier and sample lists.
+    nav_dossiers => "Hồ sơ nhập khẩu", "Import dossiers";
+    nav_samples => "Mẫu thử nghiệm", "Samples";
+    dossiers_title => "Hồ sơ kiểm tra chất lượng hàng hóa nhập khẩu", "Import inspection dossiers";
+    dossier_search => "Số hồ sơ, mã số thuế hoặc tên doanh nghiệp", "Dossier number, tax code or importer";
+    dossier_number => "Số hồ sơ", "Dossier No.";
+    importer => "Người nhập khẩu", "Importer";
+    goods => "Hàng hóa", "Goods";
+    registered_on => "Ngày đăng ký", "Registered on";
+    dossier_status => "Trạng thái", "Status";
+    late_only => "Chỉ những việc quá hạn", "Overdue only";
+    next_deadline => "Hạn tiếp theo", "Next deadline";
+    no_dossiers => "Chưa có hồ sơ nào.", "No dossiers yet.";
+    samples_title => "Mẫu thử nghiệm", "Samples";
+    sample_search => "Mã mẫu, tên mẫu hoặc khách hàng", "Sample code, name or customer";
+    sample_code => "Mã mẫu", "Sample code";
+    sample_name => "Tên mẫu", "Sample";
+    sample_due_on => "Hẹn trả kết quả", "Due";
+    sample_location => "Nơi lưu giữ", "Where it is";
+    no_samples => "Chưa có mẫu nào.", "No samples yet.";
     // Statistics page.
     nav_reports => "Thống kê", "Statistics";
     reports_title => "Số liệu thống kê theo năm", "Yearly statistics";

@@ -17,6 +17,7 @@ mod dashboard;
 mod devices;
 pub mod i18n;
 mod instruments;
+mod lists;
 mod organisations;
 mod page;
 mod reports;
@@ -69,6 +70,8 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/receipts/{id}", get(bench::show_receipt))
         .route("/reports", get(reports::show))
+        .route("/dossiers", get(lists::dossiers))
+        .route("/samples", get(lists::samples))
         .route("/certificates", get(certificates::list))
         .route("/certificates/{id}", get(certificates::show))
         .route("/nonconformities", get(certificates::list_nonconformities))

@@ -149,6 +149,8 @@ async fn each_page_opens_for_the_roles_allowed_and_explains_itself_to_the_others
         ("/audit".to_owned(), Permission::ReadAudit),
         ("/account/password".to_owned(), Permission::Read),
         ("/reports".to_owned(), Permission::Read),
+        ("/dossiers".to_owned(), Permission::Read),
+        ("/samples".to_owned(), Permission::Read),
     ];
     for role in Role::ALL {
         let b = app.browser_as(role).await;
@@ -470,4 +472,69 @@ async fn the_statistics_page_shows_the_figures_with_charts_in_vietnamese_and_eng
     b.lang = Some("tdc_lang=en".into());
     let p = app.get("/reports?from=2024&to=2025", &b).await;
     assert!(p.html.contains("Yearly statistics"), "{}", &p.html[..200]);
+}
+
+#[tokio::test]
+async fn the_dossier_and_sample_lists_show_what_is_overdue() {
+    use server::store::dossiers::{Dossier, DossierStep};
+    let app = App::new().await;
+    let now = chrono::Utc::now();
+    let id = uuid::Uuid::now_v7();
+    let registered = today() - Days::new(20);
+    let d = Dossier {
+        import_dossier_id: id,
+        number: "0042/2026/ĐKNK".into(),
+        channel: "national_single_window".into(),
+        external_ref: None,
+        regime: "B".into(),
+        registered_on: registered,
+        importer_name: "Công ty TNHH Hữu Nghị".into(),
+        importer_tax_code: "4900123456".into(),
+        importer_address: String::new(),
+        importer_organisation_id: None,
+        entry_gate: String::new(),
+        customs_declaration: String::new(),
+        goods: r#"[{"name":"Mũ bảo hiểm","hs_code":"6506.10.10","quantity":"10","unit":"chiếc"}]"#
+            .into(),
+        hs_code: "6506.10.10".into(),
+        regulation: "QCVN 2:2021/BKHCN".into(),
+        documents: "[]".into(),
+        certificate_number: None,
+        certificate_issuer: None,
+        certificate_date: None,
+        customs_cleared_on: None,
+        complete_file_on: None,
+        status: "registered".into(),
+        outcome: None,
+        outcome_detail: None,
+        decided_on: None,
+        on_time: None,
+        created_by: "test".into(),
+        created_at: now,
+        updated_at: now,
+    };
+    let steps = [DossierStep {
+        import_dossier_id: id,
+        step: "confirm_registration".into(),
+        due_on: Some(registered + Days::new(1)),
+        done_on: None,
+        done_by: None,
+    }];
+    app.state
+        .store
+        .insert_dossier("test", &d, &steps)
+        .await
+        .unwrap();
+    let b = app.browser_as(Role::Inspector).await;
+    let p = app.get("/dossiers?overdue=1", &b).await;
+    assert_eq!(p.status, StatusCode::OK);
+    assert!(
+        p.html.contains("0042/2026/ĐKNK") && p.html.contains("Công ty TNHH Hữu Nghị"),
+        "{}",
+        p.html
+    );
+    assert!(p.html.contains("row-late") && p.html.contains("Mũ bảo hiểm – HS 6506.10.10"));
+    assert!(p.html.contains("Cơ chế một cửa quốc gia"));
+    let p = app.get("/samples", &b).await;
+    assert!(p.html.contains("Chưa có mẫu nào."));
 }
