@@ -419,6 +419,26 @@ catalogue! {
     sample_due_on => "Hẹn trả kết quả", "Due";
     sample_location => "Nơi lưu giữ", "Where it is";
     no_samples => "Chưa có mẫu nào.", "No samples yet.";
+    // Dossier and sample pages.
+    steps_heading => "Các bước và thời hạn (ngày làm việc)", "Steps and deadlines (working days)";
+    step => "Bước", "Step";
+    deadline => "Thời hạn", "Deadline";
+    done_on => "Đã thực hiện", "Done on";
+    documents_heading => "Tài liệu đã ban hành", "Documents issued";
+    regime => "Chế độ kiểm tra", "Inspection regime";
+    regulation => "Quy chuẩn áp dụng", "Technical regulation";
+    outcome => "Kết quả", "Outcome";
+    tests_heading => "Chỉ tiêu thử nghiệm", "Tests";
+    custody_heading => "Giao nhận mẫu", "Chain of custody";
+    portions_heading => "Mẫu con và mẫu lưu", "Sub-samples and retained portions";
+    analyst => "Người thử nghiệm", "Analyst";
+    result => "Kết quả", "Result";
+    limit => "Giới hạn", "Limit";
+    assessment => "Đánh giá", "Assessment";
+    from_to => "Từ → đến", "From → to";
+    label_link => "In nhãn mẫu", "Print the label";
+    open_pdf => "Mở PDF", "Open the PDF";
+    public_page => "Trang tra cứu", "Public page";
     // Statistics page.
     nav_reports => "Thống kê", "Statistics";
     reports_title => "Số liệu thống kê theo năm", "Yearly statistics";

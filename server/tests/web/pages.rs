@@ -535,6 +535,49 @@ async fn the_dossier_and_sample_lists_show_what_is_overdue() {
     );
     assert!(p.html.contains("row-late") && p.html.contains("Mũ bảo hiểm – HS 6506.10.10"));
     assert!(p.html.contains("Cơ chế một cửa quốc gia"));
+    let p = app.get(&format!("/dossiers/{id}"), &b).await;
+    assert_eq!(p.status, StatusCode::OK);
+    assert!(
+        p.html.contains("Xác nhận đăng ký trên bản đăng ký"),
+        "the regime's step name"
+    );
+    assert!(p.html.contains("row-late") && p.html.contains("QCVN 2:2021/BKHCN"));
     let p = app.get("/samples", &b).await;
     assert!(p.html.contains("Chưa có mẫu nào."));
+
+    // A sample's page: its tests, custody and label link.
+    let input: server::sample::ReceiveInput = serde_json::from_value(serde_json::json!({
+        "sample_type": "petrol", "product_type": "petrol_ron95", "name": "Xăng RON 95-III", "quantity": "2 L",
+        "condition": "Nguyên vẹn", "requester_name": "Chi cục QLTT", "location": "Kho mẫu", "specification": "QCVN 1:2022/BKHCN",
+        "tests": [{"characteristic": "ron", "method_id": "TCVN 2703:2013"}]
+    }))
+    .unwrap();
+    let (s, _) = app
+        .state
+        .store
+        .receive_sample("test", 2026, move |seq| {
+            server::sample::receive(
+                &input,
+                format!("M26-{seq:04}"),
+                None,
+                today(),
+                "test",
+                "kho",
+            )
+            .map_err(server::store::StoreError::Invalid)
+        })
+        .await
+        .unwrap();
+    let p = app.get(&format!("/samples/{}", s.sample_id), &b).await;
+    assert_eq!(p.status, StatusCode::OK);
+    for text in [
+        "M26-0001",
+        "Xăng RON 95-III",
+        "TCVN 2703:2013",
+        "Giao nhận mẫu",
+        "Chi cục QLTT → kho",
+        "/label.svg",
+    ] {
+        assert!(p.html.contains(text), "{text} on the sample page");
+    }
 }
