@@ -639,3 +639,120 @@ pub fn notice(
         signature_fingerprint: None,
     }
 }
+
+/// The sampling record (biên bản lấy mẫu) of samples taken from a consignment: where, when,
+/// who was present, and each sample with its code, quantity and seal number.
+#[allow(clippy::too_many_arguments)]
+#[must_use]
+pub fn sampling_record(
+    d: &Dossier,
+    samples: &[(
+        crate::store::samples::Sample,
+        Vec<crate::store::samples::SampleTest>,
+        crate::store::samples::Custody,
+    )],
+    place: &str,
+    witness: &str,
+    lab: &Lab,
+    number: String,
+    issue_date: NaiveDate,
+    qr_payload: String,
+    signer: &str,
+) -> RecordDocument {
+    let (vi, en) = RecordKind::SamplingRecord.titles();
+    let mut fields = vec![
+        Field::new(
+            "Hồ sơ đăng ký",
+            "Dossier",
+            format!("{} – {}", d.number, dmy(d.registered_on)),
+        ),
+        Field::new("Người nhập khẩu", "Importer", d.importer_name.clone()),
+        Field::new("Địa điểm lấy mẫu", "Place of sampling", place.to_owned()),
+        Field::new("Ngày lấy mẫu", "Date of sampling", dmy(issue_date)),
+    ];
+    if !witness.is_empty() {
+        fields.push(Field::new(
+            "Đại diện người nhập khẩu",
+            "Importer's representative",
+            witness.to_owned(),
+        ));
+    }
+    let rows = samples
+        .iter()
+        .enumerate()
+        .map(|(i, (s, tests, _))| TableRow {
+            cells: vec![
+                (i + 1).to_string(),
+                s.code.clone(),
+                s.name.clone(),
+                s.quantity.clone(),
+                s.seal_number.clone().unwrap_or_default(),
+                tests
+                    .iter()
+                    .map(|t| t.characteristic.clone())
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            ],
+            flagged: false,
+        })
+        .collect();
+    let mut signatories = vec![RecordSignatory {
+        role: lt("Người lấy mẫu", "Sampled by"),
+        name: signer.to_owned(),
+        title: None,
+    }];
+    signatories.insert(
+        0,
+        RecordSignatory {
+            role: lt("Đại diện người nhập khẩu", "For the importer"),
+            name: witness.to_owned(),
+            title: None,
+        },
+    );
+    RecordDocument {
+        kind: RecordKind::SamplingRecord,
+        language: Language::Vi,
+        title: lt(vi, en),
+        form_number: None,
+        number,
+        issue_date,
+        issuing_body: crate::issue::issuing_body(lab),
+        addressee: None,
+        preamble: vec![],
+        sections: vec![
+            Section {
+                heading: lt("Thông tin lấy mẫu", "Sampling"),
+                fields,
+                table: None,
+                text: None,
+            },
+            Section {
+                heading: lt("Mẫu đã lấy", "Samples taken"),
+                fields: vec![],
+                table: Some(Table {
+                    columns: vec![
+                        lt("TT", "No."),
+                        lt("Mã mẫu", "Sample code"),
+                        lt("Tên mẫu", "Sample"),
+                        lt("Số lượng", "Quantity"),
+                        lt("Số niêm phong", "Seal No."),
+                        lt("Chỉ tiêu thử nghiệm", "Tests"),
+                    ],
+                    widths: vec![1, 2, 4, 2, 2, 3],
+                    rows,
+                    flag_legend: None,
+                }),
+                text: None,
+            },
+        ],
+        conclusion: None,
+        remarks: vec![lt(
+            "Mẫu được niêm phong trước sự chứng kiến của đại diện người nhập khẩu và chuyển đến phòng thử nghiệm.",
+            "The samples were sealed in the presence of the importer's representative and sent to the laboratory.",
+        )],
+        signatories,
+        qr_payload,
+        amendment: None,
+        signature_fingerprint: None,
+    }
+}

@@ -42,6 +42,7 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/dossiers/{id}/clearance", post(clearance))
         .route("/api/v1/dossiers/{id}/certificate", post(certificate))
         .route("/api/v1/dossiers/{id}/notice", post(issue_notice))
+        .route("/api/v1/dossiers/{id}/sampling", post(take_samples))
         .route("/api/v1/records/{id}", get(get_record))
         .route("/api/v1/records/{id}/pdf", get(get_record_pdf))
         .route("/api/v1/records/{id}/revoke", post(revoke_record))
@@ -411,7 +412,7 @@ fn issued(
     .map_err(StoreError::State)?;
     Ok(Effects {
         record: Some(record),
-        reason: None,
+        ..Effects::default()
     })
 }
 
@@ -976,4 +977,145 @@ async fn amend_record(
         .map_err(AppError::store)?;
     state.public_cache.forget(&old.token);
     Ok((StatusCode::CREATED, Json(record_view(&state, rec))))
+}
+
+/// Samples taken from a consignment waiting for testing.
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SamplingInput {
+    /// Where the samples were taken (warehouse, border gate).
+    pub place: String,
+    /// The importer's representative present.
+    #[serde(default)]
+    pub witness: String,
+    /// Day of sampling; defaults to today.
+    #[serde(default)]
+    pub on: Option<NaiveDate>,
+    /// The samples (each a receipt as at the laboratory's counter, with its seal number).
+    pub samples: Vec<crate::sample::ReceiveInput>,
+}
+
+/// Takes samples of a consignment waiting for testing: the samples (linked to the dossier,
+/// in the inspector's custody) and the signed sampling record (biên bản lấy mẫu) in one
+/// transaction.
+async fn take_samples(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    J(input): J<SamplingInput>,
+) -> Result<(StatusCode, Json<DossierView>), AppError> {
+    caller.require(Permission::Dossiers)?;
+    let ring = signer(&state)?;
+    let (d, _) = load(&state, &id).await?;
+    if d.status != "awaiting_testing" {
+        return Err(AppError::Conflict(format!(
+            "dossier {} is {}: samples are taken once the notice says it awaits testing",
+            d.number, d.status
+        )));
+    }
+    let on = input.on.unwrap_or_else(today);
+    let mut p = Problems::default();
+    if input.place.trim().is_empty() {
+        p.at("place", "is required");
+    }
+    if input.samples.is_empty() {
+        p.at("samples", "take at least one sample");
+    }
+    if on < d.registered_on || on > today() {
+        p.at("on", format!("{on} is outside {}…today", d.registered_on));
+    }
+    let actor = caller.actor();
+    let holder = caller.user.username.clone();
+    for (i, s) in input.samples.iter().enumerate() {
+        if s.seal_number.as_deref().is_none_or(|n| n.trim().is_empty()) {
+            p.at(
+                format!("samples[{i}].seal_number"),
+                "a sample taken on site is sealed: give the seal number",
+            );
+        }
+        if let Err(q) = crate::sample::receive(
+            s,
+            String::new(),
+            Some(d.importer_name.clone()),
+            today(),
+            &actor,
+            &holder,
+        ) {
+            for problem in q.iter() {
+                p.at(
+                    format!("samples[{i}].{}", problem.path),
+                    problem.message.clone(),
+                );
+            }
+        }
+    }
+    if !p.is_empty() {
+        return Err(AppError::Invalid(p));
+    }
+    let pattern = state.settings.certificates.sample_number.clone();
+    let mut samples = Vec::new();
+    for s in &input.samples {
+        let seq = state
+            .store
+            .take_number("sample", on.year())
+            .await
+            .map_err(AppError::store)?;
+        let code = crate::config::format_number(&pattern, on.year(), seq)
+            .map_err(|e| internal(anyhow::anyhow!(e)))?;
+        let mut s = s.clone();
+        s.import_dossier_id = Some(d.import_dossier_id);
+        s.received_on = Some(on);
+        let built = crate::sample::receive(
+            &s,
+            code,
+            Some(d.importer_name.clone()),
+            today(),
+            &actor,
+            &holder,
+        )
+        .map_err(AppError::Invalid)?;
+        samples.push(built);
+    }
+    let lab = state.settings.lab.clone();
+    let name = caller.user.full_name.clone();
+    let record_pattern = state
+        .settings
+        .certificates
+        .import_notice_number
+        .replace("TBKQ", "BBLM");
+    let public_url = state.settings.public_url.clone();
+    let place = input.place.trim().to_owned();
+    let witness = input.witness.trim().to_owned();
+    let (d, steps, _) = state
+        .store
+        .update_dossier(
+            &caller.actor(),
+            d.import_dossier_id,
+            Some(("sampling_record", on.year())),
+            move |d, _, seq| {
+                let (token, url) = crate::records::new_public_link(&public_url);
+                let number = number_of(&record_pattern, on.year(), seq)?;
+                let doc = dossier::sampling_record(
+                    d, &samples, &place, &witness, &lab, number, on, url, &name,
+                );
+                let record = crate::records::seal(
+                    &ring,
+                    &doc,
+                    &token,
+                    ("import_dossier", d.import_dossier_id),
+                    &actor,
+                    None,
+                    0,
+                )
+                .map_err(StoreError::State)?;
+                Ok(Effects {
+                    record: Some(record),
+                    samples,
+                    reason: None,
+                })
+            },
+        )
+        .await
+        .map_err(AppError::store)?;
+    Ok((StatusCode::CREATED, Json(view(&state, d, steps).await?)))
 }

@@ -937,6 +937,15 @@ pub fn operations() -> Vec<Operation> {
             J(200, s::<dossiers::DossierView>),
         ),
         op(
+            "post",
+            "/api/v1/dossiers/{id}/sampling",
+            "dossiers",
+            "Take samples of a consignment awaiting testing: the samples and the signed sampling record",
+            None,
+            Some(s::<dossiers::SamplingInput>),
+            J(201, s::<dossiers::DossierView>),
+        ),
+        op(
             "get",
             "/api/v1/records/{id}",
             "records",

@@ -245,7 +245,8 @@ pub fn rule(method: &Method, path: &str) -> Option<Rule> {
             | "/api/v1/dossiers/{id}/confirm"
             | "/api/v1/dossiers/{id}/documents"
             | "/api/v1/dossiers/{id}/clearance"
-            | "/api/v1/dossiers/{id}/certificate",
+            | "/api/v1/dossiers/{id}/certificate"
+            | "/api/v1/dossiers/{id}/sampling",
         ) => Signed(P::Dossiers),
         (
             "POST",

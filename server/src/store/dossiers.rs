@@ -98,6 +98,12 @@ pub struct Effects {
     /// A record to issue with the change (its number was taken from `series`).
     pub record: Option<NewRecord>,
     pub reason: Option<String>,
+    /// Samples taken from the consignment (with their tests and first custody row).
+    pub samples: Vec<(
+        super::samples::Sample,
+        Vec<super::samples::SampleTest>,
+        super::samples::Custody,
+    )>,
 }
 
 const UPDATE: &str = "UPDATE import_dossier SET external_ref = $1, importer_name = $2, importer_tax_code = $3, importer_address = $4, entry_gate = $5, customs_declaration = $6, goods = $7, hs_code = $8, regulation = $9, documents = $10, certificate_number = $11, certificate_issuer = $12, certificate_date = $13, customs_cleared_on = $14, complete_file_on = $15, status = $16, outcome = $17, outcome_detail = $18, decided_on = $19, on_time = $20, updated_at = $21 WHERE import_dossier_id = $22";
@@ -256,6 +262,9 @@ impl Store {
             .bind(d.updated_at).bind(id)
             .execute(&mut **c).await.map(|_| ()))?;
         write_steps(&mut tx, id, &steps).await?;
+        for (sample, tests, custody) in &effects.samples {
+            super::samples::insert_new(&mut tx, actor, sample, tests, custody).await?;
+        }
         let record = match &effects.record {
             Some(r) => Some(insert_record(&mut tx, actor, r).await?),
             None => None,

@@ -210,6 +210,32 @@ async fn sample_in(tx: &mut Tx, id: Uuid) -> Result<(Sample, Vec<SampleTest>), S
 
 const UPDATE: &str = "UPDATE sample SET product_type = $1, name = $2, description = $3, quantity = $4, condition = $5, storage = $6, seal_number = $7, specification = $8, due_on = $9, retain_until = $10, location = $11, holder = $12, status = $13, conformity = $14, reported_on = $15, disposed_on = $16, disposed_by = $17, disposal = $18, review_comment = $19, updated_at = $20 WHERE sample_id = $21";
 
+/// Stores a new sample with its tests and first custody row, audited, inside the caller's
+/// transaction (samples taken with another record, e.g. an import dossier's sampling).
+pub(crate) async fn insert_new(
+    tx: &mut Tx,
+    actor: &str,
+    sample: &Sample,
+    tests: &[SampleTest],
+    custody: &Custody,
+) -> Result<(), StoreError> {
+    insert_sample(tx, sample).await?;
+    write_tests(tx, tests).await?;
+    write_custody(tx, std::slice::from_ref(custody)).await?;
+    let snap = Snapshot { sample, tests };
+    audited(
+        tx,
+        actor,
+        "sample",
+        sample.sample_id,
+        "create",
+        &None::<Snapshot>,
+        &Some(snap),
+        None,
+    )
+    .await
+}
+
 impl Store {
     /// Receives a sample: `build` gets the next number of the `sample` series for `year` and
     /// makes the sample, its tests and its first custody row. All or nothing; a refusal burns

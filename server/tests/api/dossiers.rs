@@ -483,3 +483,115 @@ async fn an_administrator_maintains_the_calendar_and_deadlines_follow_it() {
         audit.json
     );
 }
+
+#[tokio::test]
+async fn a_consignment_awaiting_testing_is_sampled_with_a_signed_record_then_decided() {
+    let app = App::new().await;
+    let inspector = app.login_as(Role::Inspector).await;
+    let qm = app.login_as(Role::QualityManager).await;
+    let d = register(
+        &app,
+        &inspector,
+        registration("one_stop_counter", "2026-03-05", "0009/2026/ĐKNK"),
+    )
+    .await;
+    let id = d["import_dossier_id"].as_str().unwrap().to_owned();
+    let sampling = json!({"place": "Kho ngoại quan Tân Thanh", "witness": "Nông Văn Bình", "on": "2026-03-09",
+        "samples": [{"sample_type": "helmet", "product_type": "motorcycle_helmet", "name": "Mũ bảo hiểm ABC-01",
+                     "quantity": "3 chiếc", "condition": "Nguyên đai, nguyên kiện", "seal_number": "NP-2026-0101",
+                     "requester_name": "x", "location": "Xe công vụ", "tests": [
+                         {"characteristic": "helmet_peak_acceleration", "method_id": "QCVN 2:2021/BKHCN - hấp thụ xung động"}]}]});
+    // Not before the notice says the consignment awaits testing.
+    let early = app
+        .post(
+            &format!("/api/v1/dossiers/{id}/sampling"),
+            &inspector,
+            sampling.clone(),
+        )
+        .await;
+    assert_eq!(early.status, StatusCode::CONFLICT, "{}", early.json);
+    let a = app
+        .post(
+            &format!("/api/v1/dossiers/{id}/notice"),
+            &qm,
+            json!({"outcome": "awaiting-testing", "on": "2026-03-06", "password": PASSWORD}),
+        )
+        .await;
+    assert_eq!(a.json["status"], "awaiting_testing", "{}", a.json);
+    // A sample without its seal number is refused, naming the field.
+    let mut unsealed = sampling.clone();
+    unsealed["samples"][0]["seal_number"] = Value::Null;
+    let bad = app
+        .post(
+            &format!("/api/v1/dossiers/{id}/sampling"),
+            &inspector,
+            unsealed,
+        )
+        .await;
+    assert_eq!(bad.field(), "samples[0].seal_number", "{}", bad.json);
+    let a = app
+        .post(
+            &format!("/api/v1/dossiers/{id}/sampling"),
+            &inspector,
+            sampling,
+        )
+        .await;
+    assert_eq!(a.status, StatusCode::CREATED, "{}", a.json);
+    let record = a.json["records"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["kind"] == "sampling_record")
+        .unwrap()
+        .clone();
+    let pdf = app
+        .get(
+            &format!(
+                "/api/v1/records/{}/pdf",
+                record["record_id"].as_str().unwrap()
+            ),
+            &inspector,
+        )
+        .await;
+    assert_eq!(pdf.status, StatusCode::OK);
+    // The sample is linked to the dossier, in the inspector's hands, from the importer.
+    let samples = app
+        .get(
+            "/api/v1/samples?q=m%C5%A9%20b%E1%BA%A3o%20hi%E1%BB%83m",
+            &inspector,
+        )
+        .await;
+    let s = &samples.json["items"][0];
+    assert_eq!(s["import_dossier_id"], id.as_str());
+    assert_eq!(s["requester_name"], "Công ty TNHH Thương mại Hữu Nghị");
+    assert_eq!(s["holder"], "inspector");
+    assert_eq!(s["seal_number"], "NP-2026-0101");
+    // The certificate arrives; the result does not meet the requirements.
+    app.post(
+        &format!("/api/v1/dossiers/{id}/certificate"),
+        &inspector,
+        json!({"number": "GCN-77", "issuer": "Quatest 1", "issued_on": "2026-03-10", "received_on": "2026-03-12"}),
+    )
+    .await;
+    let a = app
+        .post(
+            &format!("/api/v1/dossiers/{id}/notice"),
+            &qm,
+            json!({"outcome": "does-not-meet", "on": "2026-03-13", "password": PASSWORD}),
+        )
+        .await;
+    assert_eq!(a.field(), "detail", "the reasons are required: {}", a.json);
+    let a = app
+        .post(
+            &format!("/api/v1/dossiers/{id}/notice"),
+            &qm,
+            json!({"outcome": "does-not-meet", "detail": "Gia tốc cực đại vượt giới hạn", "on": "2026-03-13", "password": PASSWORD}),
+        )
+        .await;
+    assert_eq!(a.json["status"], "decided", "{}", a.json);
+    assert_eq!(
+        a.json["records"].as_array().unwrap().len(),
+        3,
+        "notice (awaiting testing), sampling record, final notice"
+    );
+}

@@ -223,6 +223,11 @@ fn endpoint_list() -> Vec<(Method, &'static str, Who)> {
             Roles(DOSSIER_STAFF),
         ),
         (p.clone(), "/api/v1/dossiers/{id}/notice", Roles(QM)),
+        (
+            p.clone(),
+            "/api/v1/dossiers/{id}/sampling",
+            Roles(DOSSIER_STAFF),
+        ),
         (g.clone(), "/api/v1/records/{id}", Roles(EVERYONE)),
         (g.clone(), "/api/v1/records/{id}/pdf", Roles(EVERYONE)),
         (p.clone(), "/api/v1/records/{id}/revoke", Roles(QM)),

@@ -118,7 +118,7 @@ async fn calendar_dossiers_and_records_round_trip(store: &Store) {
                         supersedes_id: None,
                         amendment_reason: None,
                     }),
-                    reason: None,
+                    ..Effects::default()
                 })
             },
         )
