@@ -8,6 +8,7 @@
 //! - [`regression`]: straight-line calibration by least squares (GUM H.3).
 //! - [`conformity`]: decision rules (ILAC-G8:09/2019, JCGM 106:2012).
 //! - [`mpe`]: maximum permissible error tables as data with their sources.
+//! - [`prepackaged`]: the verdict on a lot of prepackaged goods (Circular 21/2014, OIML R 87).
 //! - [`cycles`]: statutory verification cycles of group-2 instruments.
 //! - [`workdays`]: the working-day calendar (holidays, make-up days) and deadline counting.
 //! - [`import_regime`]: import quality-inspection regimes: dossier, steps, deadlines, forms.
@@ -30,6 +31,7 @@ pub mod lims;
 pub mod model;
 pub mod montecarlo;
 pub mod mpe;
+pub mod prepackaged;
 pub mod problems;
 pub mod profile;
 pub mod regression;

@@ -72,6 +72,9 @@ enum Command {
         #[arg(long)]
         table: bool,
     },
+    /// Judge a lot of prepackaged goods (Circular 21/2014, OIML R 87): sample size, mean and
+    /// individual criteria, outcome. Input: {"nominal", "lot_size", "net" | "gross" + "tare"}.
+    Prepackaged { file: PathBuf },
     /// Profile files: check them, or write their JSON Schemas.
     Profiles {
         #[command(subcommand)]
@@ -150,6 +153,18 @@ fn run(cli: Cli) -> Result<ExitCode> {
                     Ok(ExitCode::SUCCESS)
                 }
                 Ok(r) => print_json(&r),
+                Err(p) => Ok(report(&p)),
+            }
+        }
+        Command::Prepackaged { file } => {
+            let input =
+                match from_json::<calibration_profiles::prepackaged::LotInput>(&read_input(&file)?)
+                {
+                    Ok(r) => r,
+                    Err(p) => return Ok(report(&p)),
+                };
+            match calibration_profiles::prepackaged::lot_verdict(&input) {
+                Ok(v) => print_json(&v),
                 Err(p) => Ok(report(&p)),
             }
         }

@@ -282,3 +282,35 @@ fn profiles_check_passes_the_shipped_tree_and_fails_the_fixtures() {
         "{out}"
     );
 }
+
+#[test]
+fn prepackaged_judges_a_lot_and_names_the_sample_size_required() {
+    let mut net: Vec<String> = vec!["255".into(); 46];
+    net.extend(vec!["240".to_owned(); 4]);
+    let input = format!(
+        r#"{{"nominal": "250 g", "lot_size": 400, "net": [{}]}}"#,
+        net.join(", ")
+    );
+    let v = json(&tdc_calc(&["prepackaged", "-"], Some(&input)));
+    assert_eq!(v["outcome"], "fail");
+    assert_eq!(v["below_t1"], 4);
+    assert_eq!(v["mean_criterion_met"], true);
+    assert_eq!(v["sample_size"], 50);
+    assert!(v["source"].as_str().unwrap().contains("OIML R 87"));
+    let short = tdc_calc(
+        &["prepackaged", "-"],
+        Some(r#"{"nominal": "250 g", "lot_size": 400, "net": [251, 250]}"#),
+    );
+    assert!(!short.status.success());
+    assert!(
+        stderr(&short).contains("a lot of 400 needs 50"),
+        "{}",
+        stderr(&short)
+    );
+    let unknown = tdc_calc(
+        &["prepackaged", "-"],
+        Some(r#"{"nominal": "250 g", "lot_size": 400, "nett": []}"#),
+    );
+    assert!(!unknown.status.success());
+    assert!(stderr(&unknown).contains("nett"), "{}", stderr(&unknown));
+}

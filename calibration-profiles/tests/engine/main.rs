@@ -13,6 +13,7 @@ mod cli;
 mod golden;
 mod invalid_profiles;
 mod lims;
+mod prepackaged;
 mod properties;
 mod run;
 mod schemas;
