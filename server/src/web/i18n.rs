@@ -439,6 +439,18 @@ catalogue! {
     label_link => "In nhãn mẫu", "Print the label";
     open_pdf => "Mở PDF", "Open the PDF";
     public_page => "Trang tra cứu", "Public page";
+    // Dossier import page.
+    import_title => "Nhập hồ sơ từ tệp CSV/XLSX", "Import dossiers from a CSV/XLSX file";
+    import_help => "Mỗi dòng một hồ sơ, dòng đầu là tiêu đề cột (Số hồ sơ, Hình thức tiếp nhận, Ngày đăng ký, Người nhập khẩu, Mã số thuế, Tên hàng hóa, Mã HS, Số lượng, Đơn vị tính, …). Cả tệp được kiểm tra trước: nếu có lỗi, không hồ sơ nào được nhập và mọi lỗi được liệt kê theo dòng và cột.", "One dossier per row under a header row (number, channel, registered_on, importer_name, importer_tax_code, goods_name, hs_code, quantity, unit, …). The whole file is checked first: with any problem nothing is imported and every problem is listed by row and column.";
+    import_file => "Tệp", "File";
+    import_submit => "Nhập", "Import";
+    import_choose => "Hãy chọn một tệp.", "Choose a file.";
+    import_format => "Chỉ nhận tệp .csv hoặc .xlsx.", "Only .csv and .xlsx files.";
+    import_sending => "Đang gửi tệp…", "Sending the file…";
+    import_checking => "Đang kiểm tra và lưu…", "Checking and storing…";
+    import_done => "Đã nhập {n} hồ sơ.", "{n} dossier(s) imported.";
+    import_failed => "Không nhập hồ sơ nào. Các lỗi:", "Nothing was imported. Problems:";
+    import_network => "Mất kết nối; không rõ tệp đã được nhập chưa — hãy xem danh sách hồ sơ.", "Connection lost; check the dossier list to see whether the file was imported.";
     // Statistics page.
     nav_reports => "Thống kê", "Statistics";
     reports_title => "Số liệu thống kê theo năm", "Yearly statistics";

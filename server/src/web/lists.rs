@@ -448,3 +448,15 @@ pub async fn sample(
         records,
     })
 }
+
+#[derive(Template)]
+#[template(path = "dossier_import.html")]
+struct ImportPage<'a> {
+    c: &'a Ctx,
+}
+
+/// `GET /dossiers/import`: the upload form (the import itself is `POST /api/v1/dossiers/import`).
+pub async fn import_form(ctx: Ctx) -> Result<Response, PageError> {
+    ctx.require(Permission::Dossiers)?;
+    render(&ImportPage { c: &ctx })
+}

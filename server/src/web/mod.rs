@@ -71,6 +71,7 @@ pub fn routes() -> Router<AppState> {
         .route("/receipts/{id}", get(bench::show_receipt))
         .route("/reports", get(reports::show))
         .route("/dossiers", get(lists::dossiers))
+        .route("/dossiers/import", get(lists::import_form))
         .route("/dossiers/{id}", get(lists::dossier))
         .route("/samples", get(lists::samples))
         .route("/samples/{id}", get(lists::sample))

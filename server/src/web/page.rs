@@ -98,6 +98,11 @@ impl Ctx {
         self.may(Permission::ReadAudit)
     }
 
+    #[must_use]
+    pub fn may_import_dossiers(&self) -> bool {
+        self.may(Permission::Dossiers)
+    }
+
     /// The CSRF token every form of a signed-in person carries.
     #[must_use]
     pub fn csrf(&self) -> &str {

@@ -151,6 +151,7 @@ async fn each_page_opens_for_the_roles_allowed_and_explains_itself_to_the_others
         ("/reports".to_owned(), Permission::Read),
         ("/dossiers".to_owned(), Permission::Read),
         ("/samples".to_owned(), Permission::Read),
+        ("/dossiers/import".to_owned(), Permission::Dossiers),
     ];
     for role in Role::ALL {
         let b = app.browser_as(role).await;
@@ -535,6 +536,14 @@ async fn the_dossier_and_sample_lists_show_what_is_overdue() {
     );
     assert!(p.html.contains("row-late") && p.html.contains("Mũ bảo hiểm – HS 6506.10.10"));
     assert!(p.html.contains("Cơ chế một cửa quốc gia"));
+    let p = app.get("/dossiers", &b).await;
+    assert!(
+        p.html.contains(r#"href="/dossiers/import""#),
+        "an inspector may import"
+    );
+    let form = app.get("/dossiers/import", &b).await;
+    assert!(form.html.contains("Nhập hồ sơ từ tệp CSV/XLSX") && form.html.contains("<progress"));
+    assert!(form.html.contains("import.js"));
     let p = app.get(&format!("/dossiers/{id}"), &b).await;
     assert_eq!(p.status, StatusCode::OK);
     assert!(

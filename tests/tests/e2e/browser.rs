@@ -630,3 +630,81 @@ async fn a_technician_watches_a_balance_live_and_captures_a_stable_reading_for_a
     wait_for_path(&c, "/login?bye=1").await;
     c.close().await.unwrap();
 }
+
+/// An inspector imports a file of dossiers from the import page: the page's script sends it
+/// to the API with the CSRF token, shows the progress and the result; a bad file lists its
+/// problems by row and column and nothing is imported.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_inspector_imports_dossiers_from_the_page_and_sees_the_problems_of_a_bad_file() {
+    let driver = Driver::start();
+    let server = TestServer::start().await;
+    server
+        .store
+        .create_user(
+            "test",
+            &server::store::users::NewUser {
+                username: "kiemtra".into(),
+                full_name: "Hoàng Văn Kiểm".into(),
+                role: server::store::users::Role::Inspector,
+                password_hash: server::auth::hash_password(TESTER_PASSWORD).unwrap(),
+            },
+        )
+        .await
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let header = "Số hồ sơ,Hình thức tiếp nhận,Ngày đăng ký,Người nhập khẩu,Mã số thuế,Tên hàng hóa,Mã HS,Số lượng,Đơn vị tính\n";
+    let bad = dir.path().join("loi.csv");
+    std::fs::write(
+        &bad,
+        format!("{header}01/2025,Một cửa,05/03/2025,Công ty A,4900123456,Ngựa,0101.21.00,1,con\n"),
+    )
+    .unwrap();
+    let good = dir.path().join("ho-so.csv");
+    std::fs::write(&good, format!("{header}01/2025,Một cửa,05/03/2025,Công ty A,4900123456,Mũ bảo hiểm,6506.10.10,100,chiếc\n")).unwrap();
+
+    let profile = tempfile::tempdir().unwrap();
+    let c = driver.browser(profile.path()).await;
+    tablet_size(&c).await;
+    c.goto(&server.url("/login")).await.unwrap();
+    type_into(&c, "username", "kiemtra").await;
+    type_into(&c, "password", TESTER_PASSWORD).await;
+    click(&c, "form.form button[type=submit]").await;
+    wait_for_path(&c, "/").await;
+    c.goto(&server.url("/dossiers/import")).await.unwrap();
+    assert_eq!(text_of(&c, "h1").await, "Nhập hồ sơ từ tệp CSV/XLSX");
+
+    let upload = |path: std::path::PathBuf| {
+        let c = c.clone();
+        async move {
+            c.find(Locator::Id("file"))
+                .await
+                .unwrap()
+                .send_keys(path.to_str().unwrap())
+                .await
+                .unwrap();
+            click(&c, "#import-form button[type=submit]").await;
+        }
+    };
+    upload(bad).await;
+    wait_for_text(&c, "#import-status", "Không nhập hồ sơ nào. Các lỗi:").await;
+    wait_for_contains(&c, "#import-problems", "row 2, hs_code").await;
+    screenshot(&c, "dossier-import-problems.png").await;
+    upload(good).await;
+    wait_for_text(&c, "#import-status", "Đã nhập 1 hồ sơ.").await;
+    assert_eq!(
+        c.find(Locator::Css("#import-problems li"))
+            .await
+            .ok()
+            .map(|_| ()),
+        None,
+        "no problem listed"
+    );
+    let page = server
+        .store
+        .list_dossiers(&server::store::dossiers::DossierQuery::default())
+        .await
+        .unwrap();
+    assert_eq!(page.items.len(), 1);
+    assert_eq!(page.items[0].created_by, "user:kiemtra");
+    c.close().await.unwrap();
+}
